@@ -1,0 +1,38 @@
+# Two commands for a fresh machine: `make demo` (the main job) and `make test` (the tests).
+# Both create and fill .venv when it is missing.
+PY ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test venv export clean-nbs check-sync docs docs-check bench
+
+$(STAMP): setup.py settings.ini
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e ".[dev]"
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/unseg demo --out demo_out
+
+test: $(STAMP)
+	$(BIN)/nbdev_test --n_workers 2 --timing
+	$(BIN)/python -m pytest -q tests
+
+export: $(STAMP)
+	$(BIN)/nbdev_export
+
+check-sync: $(STAMP)
+	$(BIN)/nbdev_export && $(BIN)/nbdev_clean && git status --porcelain -- nbs unseg && test -z "$$(git status --porcelain -- nbs unseg)"
+
+docs: $(STAMP)
+	$(BIN)/python tools/build_docs.py
+
+docs-check: docs
+	$(BIN)/python tools/check_docs.py site/index.html site/screenshot.png
+
+bench: $(STAMP)
+	$(BIN)/unseg bench
