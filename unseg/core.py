@@ -38,6 +38,7 @@ def atomic_path(path: str | os.PathLike):
     "Yield a temporary path beside `path`; on success rename it to `path`, on error remove it."
     path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent); os.close(fd)
+    umask = os.umask(0); os.umask(umask); os.chmod(tmp, 0o666 & ~umask)   # mkstemp makes 0600; keep the usual mode
     try:
         yield Path(tmp)
         os.replace(tmp, path)
