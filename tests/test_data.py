@@ -69,16 +69,18 @@ def test_results_round_trip(ann_file, tmp_path):
     assert [r["segmentation"] for r in out] == [r["segmentation"] for r in recs]
 
 
-def test_synth_folder_if_available(tmp_path):
-    "A folder written by `unseg.synth` loads and validates (skipped until synth lands)."
-    synth = pytest.importorskip("unseg.synth")
-    make = getattr(synth, "make_dataset", None) or getattr(synth, "generate", None)
-    if make is None: pytest.skip("unseg.synth has no make_dataset/generate yet")
-    try: make(tmp_path / "s", n_images=4)
-    except TypeError: pytest.skip("unseg.synth generator signature differs")
-    for name in ("annotations.json", "train.json", "val.json"):
-        f = tmp_path / "s" / name
-        if f.exists():
-            ds = CocoFolder(f)
-            it = ds[0]
-            assert it["image"].ndim == 3 and it["masks"].shape[0] == it["labels"].shape[0] == it["parents"].shape[0]
+def test_synth_folder_loads(tmp_path):
+    "Folders written by `unseg.synth` (both presets) load, validate, and keep parents inside the item."
+    from unseg.synth import synth
+    for preset in ("scenes", "digits"):
+        root = synth(tmp_path / preset, preset=preset, n=5, size=96, seed=2, progress=False)
+        for name in ("annotations.json", "train.json", "val.json"):
+            ds = CocoFolder(root / name)
+            for i in range(len(ds)):
+                it = ds[i]
+                n = it["masks"].shape[0]
+                assert it["image"].shape[-2:] == it["masks"].shape[-2:]
+                assert it["labels"].shape[0] == it["parents"].shape[0] == it["boxes"].shape[0] == n
+                assert bool(((it["parents"] >= -1) & (it["parents"] < n)).all())
+                for c, p in enumerate(it["parents"].tolist()):   # a part lies inside its whole
+                    if p >= 0: assert not bool((it["masks"][c] & ~it["masks"][p]).any())
