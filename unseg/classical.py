@@ -4,7 +4,7 @@
 
 # %% ../nbs/10_classical.ipynb #79b39502
 from __future__ import annotations
-import multiprocessing as mp, os, time
+import atexit, multiprocessing as mp, os, time
 from dataclasses import dataclass, field
 from typing import NamedTuple
 import higra as hg
@@ -17,7 +17,7 @@ from .core import Instances, Method, make_config, register_method
 
 # %% auto #0
 __all__ = ['HIERARCHIES', 'SCORES', 'Config', 'two_objects', 'superpixels', 'region_graph', 'Hierarchy', 'build_hierarchy', 'ucm',
-           'cut', 'node_scores', 'select_nodes', 'segment_image', 'train', 'load', 'segment']
+           'cut', 'node_scores', 'select_nodes', 'segment_image', 'load', 'segment']
 
 # %% ../nbs/10_classical.ipynb #1baf733b
 HIERARCHIES = ("dynamics", "area", "volume", "bpt")
@@ -171,10 +171,6 @@ def segment_image(image: torch.Tensor, cfg: Config = Config()) -> Instances:
     return Instances(masks, torch.from_numpy(scores).float(), parents=torch.from_numpy(parents))
 
 # %% ../nbs/10_classical.ipynb #24d57c09
-def train(cfg: Config | None = None) -> None:
-    "Nothing to train: the classical baseline has no parameters."
-    return None
-
 def load(ckpt=None, device: str | torch.device = "cpu") -> Config:
     "The 'model' is a `Config`: pass one, a YAML path of config fields, or `None` for the defaults."
     if ckpt is None: return Config()
@@ -183,14 +179,24 @@ def load(ckpt=None, device: str | torch.device = "cpu") -> Config:
 
 def _segment_one(args): return segment_image(*args)
 
+def _init_worker(): torch.set_num_threads(1)
+
+_POOLS: dict = {}
+
+def _pool(n: int):
+    "A cached pool of `n` spawned workers. Spawn, not fork: a child forked after torch has started its OpenMP threads can deadlock."
+    if n not in _POOLS:
+        _POOLS[n] = mp.get_context("spawn").Pool(n, initializer=_init_worker)
+        atexit.register(_POOLS[n].terminate)
+    return _POOLS[n]
+
 def segment(model: Config | None, images, **kw) -> list[Instances]:
     "Segment a list (or batch) of images `(3,H,W)` in `[0,1]`; keyword arguments override config fields."
     cfg = make_config(Config, **{**{k: v for k, v in vars(model or Config()).items() if k != "presets"}, **kw})
     if torch.is_tensor(images) and images.ndim == 3: images = [images]
     n = min(len(images), os.cpu_count() if cfg.workers < 0 else cfg.workers)
     if n <= 1: return [segment_image(im, cfg) for im in images]
-    ctx = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
-    with ctx.Pool(n) as pool: return pool.map(_segment_one, [(im.cpu(), cfg) for im in images])
+    return _pool(n).map(_segment_one, [(im.cpu(), cfg) for im in images])
 
-_ = register_method(Method("classical", Config, train, load, segment,
+_ = register_method(Method("classical", Config, None, load, segment,   # train=None: nothing to train
                        "Superpixels + higra watershed hierarchy + persistence scores (no training)"))

@@ -164,7 +164,8 @@ def make_config(cls, preset: str | None = None, yaml_path: str | os.PathLike | N
     names = {f.name for f in fields(cls)}
     vals: dict = {}
     if preset:
-        presets = getattr(cls, "presets", {}) or {}
+        presets = getattr(cls, "presets", None)
+        if not isinstance(presets, dict): presets = getattr(cls(), "presets", None) or {}   # a dataclass field
         if preset not in presets: raise KeyError(f"{cls.__name__}: unknown preset {preset!r}; known: {sorted(presets)}")
         vals.update(presets[preset])
     if yaml_path:

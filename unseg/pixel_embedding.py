@@ -109,12 +109,13 @@ def _sdpa_context(backend: str | None):
     from torch.nn.attention import SDPBackend, sdpa_kernel
     return sdpa_kernel([getattr(SDPBackend, _BACKENDS[backend])])
 
-def gbms_step(z: torch.Tensor, kappa: float, eta: float = 1.0, dtype: torch.dtype | None = None) -> torch.Tensor:
-    "One fused GBMS loop: `(B, N, D)` unit rows -> `(B, N, D)` unit rows."
-    q = z.unsqueeze(1).to(dtype or z.dtype)                             # (B, N, D) -> (B, 1, N, D), one head
-    a = F.scaled_dot_product_attention(q, q, q, scale=kappa)            # softmax(κ ZZᵀ) Z = D⁻¹K Z
-    a = a.squeeze(1).to(z.dtype)                                        # (B, 1, N, D) -> (B, N, D)
-    return F.normalize(z + eta * (a - z), dim=-1)                       # Z ← (1−η)Z + η D⁻¹KZ, renormalised
+def gbms_step(z: torch.Tensor, kappa: float, eta: float = 1.0) -> torch.Tensor:
+    "One fused GBMS loop: `(B, N, D)` unit rows -> `(B, N, D)` unit rows, in `z`'s dtype."
+    q = z.unsqueeze(1)                                                  # (B, N, D) -> (B, 1, N, D), one head
+    a = F.scaled_dot_product_attention(q, q, q, scale=kappa).squeeze(1) # softmax(κ ZZᵀ) Z = D⁻¹K Z   (B, N, D)
+    if eta != 1: a = z + eta * (a - z)                                  # Z ← (1−η)Z + η D⁻¹KZ
+    acc = a.float() if a.dtype in (torch.float16, torch.bfloat16) else a  # the norm accumulates in fp32 at least
+    return a * torch.rsqrt(acc.pow(2).sum(-1, keepdim=True).clamp_min(1e-24)).to(a.dtype)  # back onto the sphere
 
 def gbms(z: torch.Tensor, kappa: float, loops: int, eta: float = 1.0, dtype: torch.dtype | None = None,
          checkpoint: bool = False, backend: str | None = None, check: bool = True) -> list[torch.Tensor]:
@@ -123,11 +124,12 @@ def gbms(z: torch.Tensor, kappa: float, loops: int, eta: float = 1.0, dtype: tor
     if loops < 0: raise ValueError(f"gbms: loops must be >= 0, got {loops}")
     z = F.normalize(z, dim=-1).contiguous()                             # fused kernels want D contiguous
     out = [z]
+    if dtype is not None: z = z.to(dtype)        # bf16/fp16 select the flash/cuDNN kernels; Z_1..Z_T stay in that dtype
     with _sdpa_context(backend):
         for _ in range(loops):
             if checkpoint and z.requires_grad:
-                z = _checkpoint(gbms_step, z, kappa, eta, dtype, use_reentrant=False)
-            else: z = gbms_step(z, kappa, eta, dtype)
+                z = _checkpoint(gbms_step, z, kappa, eta, use_reentrant=False)
+            else: z = gbms_step(z, kappa, eta)
             out.append(z)
     return out
 

@@ -22,9 +22,10 @@ def resolve_method(method: str | Method) -> Method:
     "A registered `Method` by name (importing `unseg.<name>` when needed), or `method` itself."
     if isinstance(method, Method): return method
     if method not in METHODS:
-        try: importlib.import_module(f"unseg.{method}")
+        mod = f"unseg.{method.replace('-', '_')}"                      # "pixel-embedding" -> unseg.pixel_embedding
+        try: importlib.import_module(mod)
         except ModuleNotFoundError as e:
-            if e.name != f"unseg.{method}": raise
+            if e.name != mod: raise
     return get_method(method)
 
 # %% ../nbs/09_segment.ipynb #cd378e9c
