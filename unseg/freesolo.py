@@ -271,12 +271,12 @@ def bench_solo_infer(device, quick):
 # %% ../nbs/50d_freesolo.ipynb #c8d254bc
 def gpu_run(data: str = "data/scenes_gpu", out: str = "runs/freesolo_gpu", benches: bool = True, **overrides) -> dict:
     "Benchmarks + the GPU-preset pipeline on `data` (generated when missing), evaluated on `val.json`; prints JSON."
-    from unseg.segment import benchmark, ensure_scenes
+    from unseg.segment import evaluate_method, ensure_scenes
     res = {}
     if benches: res["bench"] = run_bench(["freesolo_freemask", "freesolo_solo_train", "freesolo_solo_infer"], device="auto")
     data = ensure_scenes(data, "gpu")
     t0 = time.perf_counter()
-    met = benchmark("freesolo", data, preset="gpu", out=out, **overrides)
+    met = evaluate_method("freesolo", data, preset="gpu", out=out, **overrides)
     res["pipeline"] = {k: met[k] for k in ("AP", "AP50", "AP75", "AR100", "device", "n_images", "train_s", "segment_s_per_image") if k in met}
     fm = Path(out) / "freesolo" / "run" / "freemask" / "pseudo_labels.json"
     if fm.exists():   # the Free Mask pseudo labels themselves, on the train images (Table 7c row "-1")
