@@ -16,6 +16,20 @@ SHIM, SHIM_URL = "iframe-worker@1.0.4", "https://unpkg.com/iframe-worker/shim"
 CACHE = ROOT / ".cache"
 TAGS = {("echo", "false"): "remove_input", ("output", "false"): "remove_output", ("include", "false"): "remove_cell"}
 
+def only_definitions_and_imports():
+    """nbdev's docs processing executes every cell that contains an import, also one that mixes an import with code
+    using variables of earlier (unexecuted) cells. The pages need only exported definitions, `show_doc` and pure
+    import cells, so evaluate just those; all other cells keep their saved outputs."""
+    import ast, nbdev.processors as P
+    orig = P._do_eval
+    def _do_eval(cell):
+        if not orig(cell): return False
+        trees = cell.parsed_()
+        if cell.directives_.keys() & {"export", "exports", "exporti", "exec_doc"} or P._show_docs(trees): return True
+        return all(isinstance(t, (ast.Import, ast.ImportFrom)) for t in trees)
+    P._do_eval = _do_eval
+    import warnings; warnings.filterwarnings("ignore", message="Found cells containing imports")
+
 def convert(nb_path: Path, dest: Path) -> str:
     "Turn one processed notebook into a plain one mkdocs-jupyter renders; return its page title."
     nb = json.loads(nb_path.read_text())
@@ -80,7 +94,8 @@ def main(argv=None):
     os.chdir(ROOT)
     from nbdev.serve import proc_nbs
     for d in ["_proc", "docs_src"]: shutil.rmtree(d, ignore_errors=True)
-    proc_nbs(force=True)
+    only_definitions_and_imports()
+    proc_nbs(force=True, n_workers=0)
     src = Path("docs_src"); src.mkdir()
     pages: dict[str, list] = {"Home": [], "Foundation": [], "Methods": [], "Ablations": []}
     for nb in sorted(Path("_proc").rglob("*.ipynb")):
