@@ -8,12 +8,12 @@ import gc, json, statistics, sys, time, tracemalloc
 from itertools import groupby
 from typing import Callable, Iterable, TextIO
 import torch
-from .core import decode_masks, encode_masks, get_device, masks_to_boxes
+from .core import decode_masks, encode_masks, get_device, mask_iou, masks_to_boxes
 
 # %% auto #0
 __all__ = ['BENCHES', 'register_bench', 'device_name', 'timeit', 'peak_memory', 'compare', 'run_bench', 'random_masks',
-           'naive_rle_encode', 'naive_rle_decode', 'bench_rle', 'naive_masks_to_boxes', 'bench_boxes', 'mask_iou',
-           'naive_mask_iou', 'bench_mask_iou']
+           'naive_rle_encode', 'naive_rle_decode', 'bench_rle', 'naive_masks_to_boxes', 'bench_boxes', 'naive_mask_iou',
+           'bench_mask_iou']
 
 # %% ../nbs/07_bench.ipynb #b03d909f
 BENCHES: dict[str, Callable] = {}
@@ -164,16 +164,6 @@ def bench_boxes(device, quick):
                   device=device, iters=3 if quick else 10, naive_iters=1 if quick else 3, n=n, h=h, w=w)
 
 # %% ../nbs/07_bench.ipynb #414e12c7
-def mask_iou(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
-    "IoU matrix `(N, M)` of bool masks `a (N, H, W)` and `b (M, H, W)` (0 where both masks are empty)."
-    if a.ndim != 3 or b.ndim != 3 or a.shape[-2:] != b.shape[-2:]:
-        raise ValueError(f"mask_iou: expected masks (N, H, W) and (M, H, W) of one image size, got {tuple(a.shape)} and {tuple(b.shape)}")
-    dt = torch.float32 if a.shape[1] * a.shape[2] < 2**24 else torch.float64
-    A, B = a.flatten(1).to(dt), b.flatten(1).to(dt)                 # (N, HW), (M, HW)
-    inter = A @ B.T                                                  # |a ∩ b| = A B^T  (N, M)
-    union = A.sum(1)[:, None] + B.sum(1)[None, :] - inter            # |a ∪ b| = |a| + |b| - |a ∩ b|
-    return (inter / union.clamp(min=1)).float()
-
 def naive_mask_iou(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     "IoU matrix `(N, M)` with a Python loop over all pairs."
     out = torch.zeros(len(a), len(b))

@@ -15,8 +15,8 @@ from pycocotools import mask as mask_utils
 
 # %% auto #0
 __all__ = ['METHODS', 'get_device', 'seed_everything', 'atomic_path', 'save_json', 'load_json', 'torch_save', 'masks_to_boxes',
-           'Instances', 'encode_masks', 'decode_masks', 'make_config', 'save_config', 'Method', 'register_method',
-           'get_method']
+           'mask_iou', 'Instances', 'encode_masks', 'decode_masks', 'make_config', 'save_config', 'Method',
+           'register_method', 'get_method']
 
 # %% ../nbs/00_core.ipynb #538ad784
 def get_device(device: str | torch.device = "auto") -> torch.device:
@@ -74,6 +74,19 @@ def masks_to_boxes(masks: torch.Tensor) -> torch.Tensor:
     x0 = torch.where(xs, ar_w, big).amin(1); x1 = torch.where(xs, ar_w, -1).amax(1) + 1
     b = torch.stack([x0, y0, x1, y1], 1).float()
     return torch.where(masks.flatten(1).any(1, keepdim=True), b, torch.zeros_like(b))
+
+# %% ../nbs/00_core.ipynb #14b87889
+def mask_iou(a: torch.Tensor, b: torch.Tensor | None = None, return_inter: bool = False):
+    "IoU matrix `(N, M)` of bool masks `a (N, H, W)` and `b (M, H, W)` (`b = a` when omitted); 0 where both are empty."
+    if a.ndim != 3 or (b is not None and (b.ndim != 3 or a.shape[-2:] != b.shape[-2:])):
+        raise ValueError(f"mask_iou: expected masks (N, H, W) and (M, H, W) of one image size, got {tuple(a.shape)} and "
+                         f"{None if b is None else tuple(b.shape)}")
+    dt = torch.float32 if a.shape[1] * a.shape[2] < 2**24 else torch.float64   # exact pixel counts in the matmul
+    A = a.flatten(1).to(dt); B = A if b is None else b.flatten(1).to(dt)       # (N, HW), (M, HW)
+    inter = A @ B.T                                                            # |a ∩ b| = A Bᵀ   (N, M)
+    union = A.sum(1)[:, None] + B.sum(1)[None, :] - inter                      # |a ∪ b| = |a| + |b| − |a ∩ b|
+    iou = (inter / union.clamp(min=1)).float()
+    return (iou, inter.float()) if return_inter else iou
 
 # %% ../nbs/00_core.ipynb #0a21f522
 @dataclass

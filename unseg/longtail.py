@@ -13,15 +13,15 @@ import torch.nn.functional as F
 import torchvision
 from torch import nn
 from torchvision.ops import roi_align
-from .core import Instances, Method, masks_to_boxes, decode_masks, encode_masks, get_device, load_json, make_config, register_method, save_json, seed_everything, torch_save
+from .core import Instances, Method, mask_iou, masks_to_boxes, decode_masks, encode_masks, get_device, load_json, make_config, register_method, save_json, seed_everything, torch_save
 from .data import CocoFolder, ImageFolder, collate
 from .hyperbolic import assign, clip_features, dist, dist0, expmap0, hkmeans, elbow, label_clusters, category_prototypes, cluster_purity, einstein_midpoint
 from .train import Trainer, load_checkpoint, loop_config
 
 # %% auto #0
-__all__ = ['NOVEL_BASE', 'Config', 'base_split', 'train_proposals', 'propose', 'mask_iou', 'jitter_masks', 'gt_proposals',
-           'square_boxes', 'mask_crops', 'MaskEmbedder', 'hinge', 'mask_loss', 'object_triplets', 'object_loss',
-           'hier_pairs', 'hier_loss', 'ProposalSet', 'make_loss_fn', 'embed', 'anchors', 'cluster', 'discover_clusters',
+__all__ = ['NOVEL_BASE', 'Config', 'base_split', 'train_proposals', 'propose', 'jitter_masks', 'gt_proposals', 'square_boxes',
+           'mask_crops', 'MaskEmbedder', 'hinge', 'mask_loss', 'object_triplets', 'object_loss', 'hier_pairs',
+           'hier_loss', 'ProposalSet', 'make_loss_fn', 'embed', 'anchors', 'cluster', 'discover_clusters',
            'build_embedder', 'cache_proposals', 'train', 'fit_clusters', 'LongtailModel', 'load', 'segment',
            'evaluate_discovery', 'purity_vs_k', 'discover', 'gpu_run']
 
@@ -144,13 +144,6 @@ def propose(proposer: nn.Module, images, n: int = 50, nms: float = 0.75) -> list
     finally: rh.nms_thresh, rh.detections_per_img, rh.score_thresh = old
 
 # %% ../nbs/60b_longtail.ipynb #338f879f
-def mask_iou(a: torch.Tensor, b: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
-    "IoU `(P, Q)` and intersection `(P, Q)` of bool masks `a (P,H,W)`, `b (Q,H,W)` (b = a when None)."
-    A = a.flatten(1).float(); B = A if b is None else b.flatten(1).float()
-    inter = A @ B.T                                                       # |a_i & b_j|
-    union = A.sum(1)[:, None] + B.sum(1)[None] - inter
-    return inter / union.clamp_min(1), inter
-
 def _shift(m: torch.Tensor, dy: int, dx: int) -> torch.Tensor:
     H, W = m.shape
     out = torch.zeros_like(m)
@@ -174,7 +167,7 @@ def jitter_masks(masks: torch.Tensor, n: int, jitter: float = 0.15, seed: int = 
         elif r == 2 and m.sum() > 30: c = -F.max_pool2d(-c, 3, 1, 1)       # erode
         c = c[0, 0] > 0.5
         if not c.any(): c = m
-        out.append(c[None]); scores.append(mask_iou(c[None], m[None])[0].reshape(1) * 0.9)
+        out.append(c[None]); scores.append(mask_iou(c[None], m[None]).reshape(1) * 0.9)
     return torch.cat(out), torch.cat(scores)
 
 def gt_proposals(masks: torch.Tensor, n: int = 50, jitter: float = 0.15, seed: int = 0) -> Instances:
@@ -300,7 +293,7 @@ class ProposalSet(torch.utils.data.Dataset):
         self.epoch += 1
         sel = torch.randperm(len(masks), generator=g)[:cfg.k_per_image]
         masks = masks[sel]
-        iou, inter = mask_iou(masks)
+        iou, inter = mask_iou(masks, return_inter=True)
         pairs = hier_pairs(inter, masks.flatten(1).sum(1), cfg.contain, cfg.area_ratio)
         return dict(**mask_crops(item["image"], masks, cfg.crop_size), iou=iou, pairs=pairs, image_id=item["image_id"])
 
@@ -509,7 +502,7 @@ def segment(model: LongtailModel, images, proposals: list[Instances] | None = No
 def _gt_label(props: Instances, gt_masks: torch.Tensor, gt_cats: torch.Tensor, thr: float = 0.5) -> torch.Tensor:
     "Category of the best-IoU ground-truth mask of every proposal (0 when IoU < thr)."
     if len(props) == 0 or len(gt_masks) == 0: return torch.zeros(len(props), dtype=torch.long)
-    iou, _ = mask_iou(props.masks, gt_masks)
+    iou = mask_iou(props.masks, gt_masks)
     v, j = iou.max(1)
     return torch.where(v >= thr, gt_cats[j], torch.zeros_like(j))
 

@@ -13,7 +13,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from torch.utils.checkpoint import checkpoint as _checkpoint
-from .core import Instances, Method, register_method, make_config, get_device, seed_everything
+from .core import Instances, Method, register_method, make_config, get_device, mask_iou, seed_everything
 
 # %% auto #0
 __all__ = ['TAMMES_DEG', 'KAPPA_RULES', 'bench_gbms', 'similarity', 'tammes_margin_bound', 'spherical_code', 'min_margin',
@@ -408,11 +408,6 @@ def group_pixels(z: torch.Tensor, tau: float, max_groups: int = 100, n_probe: in
         lab[members] = k
     return lab
 
-def _mask_iou(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
-    a, b = a.flatten(1).float(), b.flatten(1).float()
-    inter = a @ b.T
-    return inter / (a.sum(1)[:, None] + b.sum(1)[None] - inter).clamp(min=1)
-
 def embedding_to_instances(emb: torch.Tensor, fg: torch.Tensor | None = None, alpha: float = 0.5,
                            taus: Sequence[float] | None = None, min_area: int = 8, max_instances: int = 100,
                            min_score: float = 0.0, dedup_iou: float = 0.9) -> Instances:
@@ -436,7 +431,7 @@ def embedding_to_instances(emb: torch.Tensor, fg: torch.Tensor | None = None, al
     order = scores.argsort(descending=True); masks, scores = masks[order], scores[order]
     keep = scores >= min_score
     if len(masks) > 1 and taus and len(taus) > 1:                       # drop duplicates across thresholds
-        iou = _mask_iou(masks, masks).cpu()
+        iou = mask_iou(masks).cpu()
         for i in range(len(masks)):
             if keep[i]: keep[i + 1:] &= iou[i, i + 1:] <= dedup_iou
     masks, scores = masks[keep][:max_instances], scores[keep][:max_instances]
