@@ -16,7 +16,7 @@ from scipy import ndimage as ndi
 from .core import get_device, make_config, seed_everything
 from .data import CocoFolder, Compose, RandomHFlip, Resize, subset
 from .evaluate import boundary_f, seg_to_boundary
-from .train import Trainer, load_checkpoint, loop_config
+from .train import LoopConfig, Trainer, load_checkpoint, loop_config
 
 # %% auto #0
 __all__ = ['instance_label_map', 'boundary_target', 'gradient_magnitude', 'ContourNet', 'balanced_bce', 'ContourConfig',
@@ -84,7 +84,7 @@ def balanced_bce(logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
 
 # %% ../nbs/40a_contours.ipynb #8d3fc18c
 @dataclass
-class ContourConfig:
+class ContourConfig(LoopConfig):
     "Contour detector settings; defaults = CPU smoke run."
     name: str = "smoke"
     data: str = ""                 # COCO folder with train.json; "" -> generate scenes into run_dir/data
@@ -95,24 +95,15 @@ class ContourConfig:
     label_frac: float = 0.25       # fraction of train.json whose annotations the detector may use
     width: int = 16
     side_weight: float = 0.5       # weight of each side output's loss
-    steps: int = 20
     batch_size: int = 4
     lr: float = 3e-3
-    weight_decay: float = 1e-4
-    schedule: str = "cosine"
-    warmup_steps: int = 0
-    amp: str = "auto"
-    device: str = "auto"
-    seed: int = 0
-    ckpt_every: int = 100
-    log_every: int = 10
-    num_workers: int = 0
     progress: bool = False
     presets: ClassVar[dict] = {"gpu": dict(synth_n=2000, synth_size=128, image_size=128, label_frac=0.1, width=32,
                                            steps=1500, batch_size=16, lr=2e-3, warmup_steps=50, ckpt_every=500,
                                            log_every=50, num_workers=4)}
 
     def __post_init__(self):
+        super().__post_init__()                                         # the loop fields
         if not 0 < self.label_frac <= 1: raise ValueError(f"ContourConfig.label_frac: expected a value in (0, 1], got {self.label_frac}")
         if int(self.width) < 1: raise ValueError(f"ContourConfig.width: expected an integer >= 1, got {self.width!r}")
 

@@ -15,7 +15,7 @@ from torch.utils.data import Dataset
 from torchvision.transforms import v2
 from .core import make_config, seed_everything, torch_save
 from .data import IMAGENET_MEAN, IMAGENET_STD, CocoFolder, ImageFolder
-from .train import EMAHook, Trainer, loop_config
+from .train import LoopConfig, EMAHook, Trainer, loop_config
 
 # %% auto #0
 __all__ = ['RESNETS', 'STAGES', 'ResNetBackbone', 'load_backbone_weights', 'build_backbone', 'DenseCLEncoder', 'info_nce',
@@ -168,7 +168,7 @@ class TwoViews(Dataset):
 
 # %% ../nbs/50a_densecl.ipynb #9bf226f1
 @dataclass
-class DenseCLConfig:
+class DenseCLConfig(LoopConfig):
     "DenseCL pre-training settings; defaults = CPU smoke run."
     source: str = "data/scenes_smoke/train.json"   # COCO annotation file (labels unused) or image folder
     run_dir: str = "runs/freesolo/smoke/densecl"
@@ -178,28 +178,19 @@ class DenseCLConfig:
     queue_size: int = 256          # 65536 in the paper
     tau: float = 0.2
     loss_lambda: float = 0.5
-    momentum: float = 0.99         # 0.999 in the paper
+    ema_momentum: float = 0.99     # key-encoder EMA m (0.999 in the paper); not SGD's momentum (LoopConfig.momentum)
     crop_size: int = 64            # 224 in the paper
     crop_scale_min: float = 0.2
     steps: int = 2
     batch_size: int = 4
     lr: float = 0.03
-    weight_decay: float = 1e-4
     optimizer: str = "sgd"
-    schedule: str = "cosine"
-    warmup_steps: int = 0
     clip_grad: float | None = None
-    amp: str = "auto"
-    channels_last: bool = True
-    num_workers: int = 0
-    device: str = "auto"
-    seed: int = 0
-    log_every: int = 10
     ckpt_every: int = 1000
     progress: bool = False
     presets: dict = field(default_factory=lambda: {"gpu": dict(
         source="data/scenes_gpu/train.json", run_dir="runs/freesolo/gpu/densecl", backbone="resnet50", queue_size=16384,
-        momentum=0.99, crop_size=128, steps=800, batch_size=128, lr=0.3, warmup_steps=40, num_workers=12, log_every=50)}, repr=False)
+        ema_momentum=0.99, crop_size=128, steps=800, batch_size=128, lr=0.3, warmup_steps=40, num_workers=12, log_every=50)}, repr=False)
 
 DenseCLConfig.presets = DenseCLConfig().presets   # make_config reads the presets from the class
 
@@ -210,7 +201,7 @@ def train_densecl(cfg: DenseCLConfig | None = None, **overrides) -> Path:
     ds = TwoViews(cfg.source, cfg.crop_size, (cfg.crop_scale_min, 1.0))
     model = DenseCL(cfg.backbone, cfg.dim, cfg.queue_size, cfg.tau, cfg.loss_lambda)
     if cfg.init_ckpt: load_backbone_weights(model.encoder_q.backbone, cfg.init_ckpt)
-    ema = EMAHook(lambda t: t.model.encoder_k, lambda t: t.model.encoder_q, momentum=cfg.momentum, save_state=False)
+    ema = EMAHook(lambda t: t.model.encoder_k, lambda t: t.model.encoder_q, momentum=cfg.ema_momentum, save_state=False)
     run_cfg = {k: v for k, v in dataclasses.asdict(cfg).items() if k != "presets"}
     t = Trainer(model, lambda m, b: m(b["q"], b["k"]), ds, loop_config(cfg), cfg.run_dir, hooks=[ema], run_config=run_cfg)
     t.fit()

@@ -16,7 +16,7 @@ from .extract import ExtractConfig, ObjectBank, extract, proposals_for, train_cl
 from .paste import (BackgroundSource, BlackBackground, CropBackground, InpaintBackground, MixedBackground,
                          OriginalBackground, PPCABackground, PasteConfig, PasteHook, PasteSampler, bank_masks, compose)
 from . import oracle
-from .train import Trainer, loop_config
+from .train import LoopConfig, Trainer, loop_config
 
 # %% auto #0
 __all__ = ['BACKGROUNDS', 'Config', 'ensure_data', 'build_bank', 'make_backgrounds', 'ComposedDataset', 'train', 'load',
@@ -28,7 +28,7 @@ _EXTRACT_FIELDS = {f.name for f in dataclasses.fields(ExtractConfig)}
 _PASTE_FIELDS = {f.name for f in dataclasses.fields(PasteConfig)}
 
 @dataclass
-class Config:
+class Config(LoopConfig):
     "EXACT settings; defaults = CPU smoke run (a tiny `scenes` set with 4 categories is generated when `data` is missing)."
     data: str = "data/exact_smoke"
     train_split: str = "train.json"
@@ -81,20 +81,10 @@ class Config:
     score_thresh: float = 0.05
     mask_thresh: float = 0.5
     steps: int = 2
-    batch_size: int = 2
     lr: float = 2e-4
-    weight_decay: float = 1e-4
-    optimizer: str = "adamw"
-    warmup_steps: int = 0
-    schedule: str = "cosine"
     clip_grad: float = 5.0
-    amp: str = "auto"
     channels_last: bool = False
     ckpt_every: int = 500
-    log_every: int = 10
-    seed: int = 0
-    num_workers: int = 0
-    device: str = "auto"
     progress: bool = False
     presets: dict = field(default_factory=lambda: {"gpu": dict(
         data="data/exact_gpu", run_dir="runs/exact/gpu", max_images=300, cls_width=48, cls_image_size=128, cls_steps=600,
@@ -102,6 +92,7 @@ class Config:
         box_batch=256, steps=1200, batch_size=8, lr=3e-4, warmup_steps=100, amp="bf16", num_workers=6, log_every=50)}, repr=False)
 
     def __post_init__(self):
+        super().__post_init__()                                         # the loop fields
         bad = [b for b in self.backgrounds.split("+") if b not in BACKGROUNDS]
         if bad or not self.backgrounds: raise ValueError(f"exact.Config.backgrounds={self.backgrounds!r}: unknown source(s) {bad}; use '+' between {list(BACKGROUNDS)}")
         if self.paste_in not in ("auto", "loop", "workers", "none"):

@@ -40,7 +40,7 @@ class Config:
     densecl_lr: float = 0.03
     densecl_crop_size: int = 64
     densecl_queue_size: int = 256
-    densecl_momentum: float = 0.99
+    densecl_ema_momentum: float = 0.99
     freemask_feature: str = "res4"
     freemask_image_size: int = 128
     freemask_scales: tuple = (1.0, 0.5, 0.25)

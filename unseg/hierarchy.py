@@ -18,7 +18,7 @@ from torchvision.transforms.v2 import functional as TF
 from .core import (Instances, Method, atomic_path, get_device, load_json, make_config, register_method,
                         save_json, seed_everything, torch_save)
 from .data import load_image
-from .train import Trainer, load_checkpoint, loop_config, throughput
+from .train import LoopConfig, Trainer, load_checkpoint, loop_config, throughput
 from .contours import gradient_magnitude, load_contours, predict_edges, ensure_scenes
 
 # %% auto #0
@@ -388,7 +388,7 @@ def nt_xent_loss(model: nn.Module, batch: dict, tau: float = 0.2) -> dict:
 
 # %% ../nbs/40b_hierarchy.ipynb #c727c39d
 @dataclass
-class HierarchyConfig:
+class HierarchyConfig(LoopConfig):
     "Hierarchical grouping settings; defaults = CPU smoke run, `presets['gpu']` = GPU run."
     name: str = "smoke"
     data: str = ""                   # COCO folder (images/ + train.json; labels unused) or an image folder; "" -> synth scenes
@@ -421,19 +421,9 @@ class HierarchyConfig:
     tau: float = 1.0
     siamese: bool = True
     objective: str = "pixel"         # pixel (this paper) | image (plain image-level contrastive baseline, NT-Xent)
-    steps: int = 20
     batch_size: int = 4
-    lr: float = 1e-3
-    weight_decay: float = 1e-4
     schedule: str = "step"
     milestones: tuple = (0.31, 0.56, 0.75)    # 25, 45, 60 of 80 epochs
-    warmup_steps: int = 0
-    amp: str = "auto"
-    device: str = "auto"
-    seed: int = 0
-    ckpt_every: int = 100
-    log_every: int = 10
-    num_workers: int = 0
     progress: bool = False
     presets: ClassVar[dict] = {"gpu": dict(synth_n=2000, synth_size=128, edges="detector", contour_steps=600,
                                            workers=16, image_size=128, backbone="resnet50", width=256, cns=5,
@@ -441,6 +431,7 @@ class HierarchyConfig:
                                            log_every=50, num_workers=8)}
 
     def __post_init__(self):
+        super().__post_init__()                                         # the loop fields
         if self.edges not in ("gradient", "detector"): raise ValueError(f"HierarchyConfig.edges: expected 'gradient' or 'detector', got {self.edges!r}")
         if self.sampling not in ("tree", "uniform"): raise ValueError(f"HierarchyConfig.sampling: expected 'tree' or 'uniform', got {self.sampling!r}")
         if self.objective not in ("pixel", "image"): raise ValueError(f"HierarchyConfig.objective: expected 'pixel' or 'image', got {self.objective!r}")

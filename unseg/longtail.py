@@ -16,7 +16,7 @@ from torchvision.ops import roi_align
 from .core import Instances, Method, mask_iou, masks_to_boxes, decode_masks, encode_masks, get_device, load_json, make_config, register_method, save_json, seed_everything, torch_save
 from .data import CocoFolder, ImageFolder, collate
 from .hyperbolic import assign, clip_features, dist, dist0, expmap0, hkmeans, elbow, label_clusters, category_prototypes, cluster_purity, einstein_midpoint
-from .train import Trainer, load_checkpoint, loop_config
+from .train import LoopConfig, Trainer, load_checkpoint, loop_config
 
 # %% auto #0
 __all__ = ['NOVEL_BASE', 'Config', 'base_split', 'train_proposals', 'propose', 'jitter_masks', 'gt_proposals', 'square_boxes',
@@ -27,7 +27,7 @@ __all__ = ['NOVEL_BASE', 'Config', 'base_split', 'train_proposals', 'propose', '
 
 # %% ../nbs/60b_longtail.ipynb #98476051
 @dataclass
-class Config:
+class Config(LoopConfig):
     "Weng et al. long-tail discovery; defaults = CPU smoke run."
     data: str = "data/scenes_smoke"       # COCO folder with train.json / val.json (scenes: categories carry `split`)
     train_split: str = "train.json"
@@ -51,7 +51,7 @@ class Config:
     # losses
     margin: float = 0.2                    # alpha
     beta: float = 0.2                      # weight of L_mask
-    gamma: float = 0.2                     # weight of L_object
+    w_object: float = 0.2                  # γ, the weight of L_object (not LoopConfig.gamma)
     w_hier: float = 1.0                    # weight of L_hier
     use_mask: bool = True
     use_object: bool = True
@@ -69,22 +69,11 @@ class Config:
     anchor_split: str = "annotations.json"
     label_rule: str = "exclusive"          # exclusive (paper) | majority (dev code)
     kmeans_iters: int = 30
-    # loop (unseg.train)
     steps: int = 3
-    batch_size: int = 2
-    lr: float = 1e-3
     weight_decay: float = 1e-5
-    optimizer: str = "adamw"
-    warmup_steps: int = 0
-    schedule: str = "cosine"
     clip_grad: float = 5.0
-    amp: str = "auto"
     channels_last: bool = False
     ckpt_every: int = 500
-    log_every: int = 10
-    seed: int = 0
-    num_workers: int = 0
-    device: str = "auto"
     progress: bool = False
     presets: dict = field(default_factory=lambda: {
         "gpu": dict(data="data/scenes_gpu", run_dir="runs/longtail/gpu", proposals="maskrcnn", proposal_preset="gpu",
@@ -316,7 +305,7 @@ def make_loss_fn(cfg: Config):
         lm = mask_loss(z_full, z_fg, z_bg, net.distance, cfg.margin, cfg.reduction)
         lo = object_loss(z_fg, tri, net.distance, cfg.margin, cfg.reduction)
         lh = hier_loss(z_fg, pairs, net.norm, cfg.margin, cfg.reduction)
-        loss = cfg.beta * lm * cfg.use_mask + cfg.gamma * lo * cfg.use_object + cfg.w_hier * lh * cfg.use_hier   # eq. 5
+        loss = cfg.beta * lm * cfg.use_mask + cfg.w_object * lo * cfg.use_object + cfg.w_hier * lh * cfg.use_hier   # eq. 5
         return dict(loss=loss, mask=lm.detach(), object=lo.detach(), hier=lh.detach(),
                     n_obj=float(len(tri)), n_hier=float(len(pairs)))
     return loss_fn

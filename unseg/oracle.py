@@ -17,14 +17,14 @@ from torchvision.models.detection.mask_rcnn import MaskRCNNHeads, MaskRCNNPredic
 from torchvision.ops.feature_pyramid_network import LastLevelMaxPool
 from .core import Instances, Method, get_device, make_config, register_method, seed_everything
 from .data import CocoFolder, Compose, RandomHFlip, collate
-from .train import Trainer, load_checkpoint, loop_config
+from .train import LoopConfig, Trainer, load_checkpoint, loop_config
 
 # %% auto #0
 __all__ = ['Config', 'label_maps', 'build_model', 'make_loss_fn', 'train', 'load_weights', 'load', 'segment']
 
 # %% ../nbs/11_oracle.ipynb #60bdbe42
 @dataclass
-class Config:
+class Config(LoopConfig):
     "Oracle Mask R-CNN settings; defaults = CPU smoke run."
     data: str = "data/scenes_smoke"      # COCO folder with train.json / val.json
     train_split: str = "train.json"
@@ -44,20 +44,10 @@ class Config:
     backbone_ckpt: str = ""              # optional local ResNet state dict (torchvision key names)
     ckpt: str = ""                       # optional local Mask R-CNN state dict / unseg checkpoint to start from
     steps: int = 2
-    batch_size: int = 2
     lr: float = 2e-4
-    weight_decay: float = 1e-4
-    optimizer: str = "adamw"
-    warmup_steps: int = 0
-    schedule: str = "cosine"
     clip_grad: float = 5.0
-    amp: str = "auto"                    # bf16 on CUDA, off on CPU
     channels_last: bool = False
     ckpt_every: int = 500
-    log_every: int = 10
-    seed: int = 0
-    num_workers: int = 0
-    device: str = "auto"
     progress: bool = False
     presets: dict = field(default_factory=lambda: {"gpu": dict(
         data="data/scenes_gpu", run_dir="runs/oracle/gpu", backbone="resnet50", fpn_channels=256, box_head_dim=1024,

@@ -459,11 +459,11 @@ def predict(model: RecurrentPixelEmbedding, img: torch.Tensor, loops: int = 10, 
 # %% ../nbs/30_pixel_embedding.ipynb #3e6329b7
 from typing import ClassVar
 from .data import CocoFolder, Compose, Resize, RandomHFlip
-from .train import Trainer, loop_config, load_checkpoint
+from .train import LoopConfig, Trainer, loop_config, load_checkpoint
 
 # %% ../nbs/30_pixel_embedding.ipynb #fb266429
 @dataclass
-class PixelEmbeddingConfig:
+class PixelEmbeddingConfig(LoopConfig):
     "Recurrent pixel embedding settings; defaults = CPU smoke run, `presets['gpu']` = GPU run."
     name: str = "smoke"
     data: str = ""                    # COCO folder with train.json; "" -> generate `synth_preset` into run_dir/data
@@ -498,21 +498,13 @@ class PixelEmbeddingConfig:
     steps: int = 60
     batch_size: int = 4
     lr: float = 3e-3
-    weight_decay: float = 1e-4
-    schedule: str = "cosine"
-    warmup_steps: int = 0
-    amp: str = "auto"
-    device: str = "auto"
-    seed: int = 0
-    ckpt_every: int = 100
-    log_every: int = 10
-    num_workers: int = 0
     progress: bool = False
     presets: ClassVar[dict] = {"gpu": dict(synth_n=4000, synth_size=128, image_size=128, width=48, dim=16, loops=5,
                                            gbms_stride=1, n_samples=2048, steps=4000, batch_size=16, lr=1e-3,
                                            warmup_steps=100, ckpt_every=500, log_every=50, num_workers=4)}
 
     def __post_init__(self):
+        super().__post_init__()                                         # the loop fields
         if not 0 <= self.alpha < 1: raise ValueError(f"PixelEmbeddingConfig.alpha: expected a value in [0, 1), got {self.alpha}")
         if self.kappa_rule not in KAPPA_RULES: raise ValueError(f"PixelEmbeddingConfig.kappa_rule: expected one of {list(KAPPA_RULES)}, got {self.kappa_rule!r}")
         for k in ("dim", "gbms_stride", "image_size", "n_samples"):

@@ -18,7 +18,7 @@ from .core import Instances, get_device, load_json, make_config, masks_to_boxes,
 from .data import CocoFolder
 from .densecl import ResNetBackbone, load_backbone_weights
 from .freemask import _check_images, matrix_nms, resize_short
-from .train import Trainer, amp_dtype, autocast, load_checkpoint, loop_config
+from .train import LoopConfig, Trainer, amp_dtype, autocast, load_checkpoint, loop_config
 
 # %% auto #0
 __all__ = ['PAPER_GRIDS', 'PAPER_RANGES', 'LEVEL_STRIDES', 'dice_loss', 'projection_dice', 'rgb_to_lab', 'neighbours',
@@ -175,7 +175,7 @@ class SOLO(nn.Module):
 
 # %% ../nbs/50c_solo.ipynb #12f880c6
 @dataclass
-class SOLOConfig:
+class SOLOConfig(LoopConfig):
     "Weakly supervised SOLO settings; defaults = CPU smoke run."
     train_json: str = "runs/freesolo/smoke/freemask/pseudo_labels.json"   # COCO pseudo labels (Free Mask output)
     image_dir: str = ""                 # default: the pseudo-label file's info.image_dir, else <json folder>/images
@@ -216,19 +216,8 @@ class SOLOConfig:
     max_per_img: int = 100
     nms_sigma: float = 2.0
     steps: int = 2
-    batch_size: int = 2
     lr: float = 2e-4
-    weight_decay: float = 1e-4
-    optimizer: str = "adamw"
-    schedule: str = "cosine"
-    warmup_steps: int = 0
     clip_grad: float | None = 5.0
-    amp: str = "auto"
-    channels_last: bool = True
-    num_workers: int = 0
-    device: str = "auto"
-    seed: int = 0
-    log_every: int = 10
     ckpt_every: int = 1000
     progress: bool = False
     presets: dict = field(default_factory=lambda: {"gpu": dict(
@@ -238,6 +227,7 @@ class SOLOConfig:
         num_workers=12, log_every=50)}, repr=False)
 
     def __post_init__(self):
+        super().__post_init__()                                         # the loop fields
         if self.loss not in ("weak", "full"): raise ValueError(f"SOLOConfig.loss: expected 'weak' or 'full', got {self.loss!r}")
         if self.image_size % 32: raise ValueError(f"SOLOConfig.image_size: expected a multiple of 32, got {self.image_size}")
 

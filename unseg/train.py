@@ -55,11 +55,11 @@ class LoopConfig:
 
     def __post_init__(self):
         for k, ok in _CHOICES.items():
-            if getattr(self, k) not in ok: raise ValueError(f"LoopConfig.{k}: expected one of {list(ok)}, got {getattr(self, k)!r}")
+            if getattr(self, k) not in ok: raise ValueError(f"{type(self).__name__}.{k}: expected one of {list(ok)}, got {getattr(self, k)!r}")
         for k in ("batch_size", "ckpt_every", "log_every"):
-            if int(getattr(self, k)) < 1: raise ValueError(f"LoopConfig.{k}: expected an integer >= 1, got {getattr(self, k)!r}")
+            if int(getattr(self, k)) < 1: raise ValueError(f"{type(self).__name__}.{k}: expected an integer >= 1, got {getattr(self, k)!r}")
         for k in ("steps", "warmup_steps", "num_workers"):
-            if int(getattr(self, k)) < 0: raise ValueError(f"LoopConfig.{k}: expected an integer >= 0, got {getattr(self, k)!r}")
+            if int(getattr(self, k)) < 0: raise ValueError(f"{type(self).__name__}.{k}: expected an integer >= 0, got {getattr(self, k)!r}")
 
 def loop_config(src: Any = None, **overrides) -> LoopConfig:
     "A `LoopConfig` from the same-named fields of a dataclass or dict `src`, then `overrides`."
