@@ -28,7 +28,7 @@ _EXTRACT_FIELDS = {f.name for f in dataclasses.fields(ExtractConfig)}
 _PASTE_FIELDS = {f.name for f in dataclasses.fields(PasteConfig)}
 
 @dataclass
-class Config(LoopConfig):
+class Config(oracle.MaskRCNNConfig):
     "EXACT settings; defaults = CPU smoke run (a tiny `scenes` set with 4 categories is generated when `data` is missing)."
     data: str = "data/exact_smoke"
     train_split: str = "train.json"
@@ -69,23 +69,6 @@ class Config(LoopConfig):
     selection: str = "uniform"
     min_area: int = 16
     paste_in: str = "auto"              # auto | loop (PasteHook on the training device) | workers (cv2 compose) | none
-    # Mask R-CNN (oracle.Config fields)
-    backbone: str = "resnet18"
-    fpn_channels: int = 64
-    box_head_dim: int = 256
-    trainable_layers: int = 5
-    image_size: int = 128
-    rpn_proposals: int = 300
-    box_batch: int = 128
-    detections: int = 100
-    score_thresh: float = 0.05
-    mask_thresh: float = 0.5
-    steps: int = 2
-    lr: float = 2e-4
-    clip_grad: float = 5.0
-    channels_last: bool = False
-    ckpt_every: int = 500
-    progress: bool = False
     presets: dict = field(default_factory=lambda: {"gpu": dict(
         data="data/exact_gpu", run_dir="runs/exact/gpu", max_images=300, cls_width=48, cls_image_size=128, cls_steps=600,
         cls_batch=32, backbone="resnet50", fpn_channels=256, box_head_dim=1024, image_size=256, rpn_proposals=1000,
@@ -106,7 +89,7 @@ class Config(LoopConfig):
     def paste_config(self) -> PasteConfig:
         return PasteConfig(**{k: getattr(self, k) for k in _PASTE_FIELDS})
     def oracle_config(self) -> oracle.Config:
-        names = {f.name for f in dataclasses.fields(oracle.Config)} - {"presets", "data", "train_split", "run_dir", "class_agnostic", "hflip", "backbone_ckpt", "ckpt"}
+        names = {f.name for f in dataclasses.fields(oracle.MaskRCNNConfig)}
         return make_config(oracle.Config, data=self.data, run_dir=self.run_dir, class_agnostic=False, hflip=False,
                            **{k: getattr(self, k) for k in names})
 

@@ -20,16 +20,12 @@ from .data import CocoFolder, Compose, RandomHFlip, collate
 from .train import LoopConfig, Trainer, load_checkpoint, loop_config
 
 # %% auto #0
-__all__ = ['Config', 'label_maps', 'build_model', 'make_loss_fn', 'train', 'load_weights', 'load', 'segment']
+__all__ = ['MaskRCNNConfig', 'Config', 'label_maps', 'build_model', 'make_loss_fn', 'train', 'load_weights', 'load', 'segment']
 
 # %% ../nbs/11_oracle.ipynb #60bdbe42
 @dataclass
-class Config(LoopConfig):
-    "Oracle Mask R-CNN settings; defaults = CPU smoke run."
-    data: str = "data/scenes_smoke"      # COCO folder with train.json / val.json
-    train_split: str = "train.json"
-    run_dir: str = "runs/oracle/smoke"
-    class_agnostic: bool = True          # True: object vs background; False: one class per dataset category
+class MaskRCNNConfig(LoopConfig):
+    "The Mask R-CNN and its training-loop settings, shared by every method that trains one (oracle, EXACT)."
     backbone: str = "resnet18"           # any torchvision ResNet: resnet18 | resnet34 | resnet50 | resnet101
     fpn_channels: int = 64               # 256 in the standard Mask R-CNN
     box_head_dim: int = 256              # 1024 in the standard Mask R-CNN
@@ -40,15 +36,23 @@ class Config(LoopConfig):
     detections: int = 100                # detections per image at test time
     score_thresh: float = 0.05           # detections below this score are dropped
     mask_thresh: float = 0.5             # mask probability -> bool mask
-    hflip: bool = True                   # random horizontal flips
-    backbone_ckpt: str = ""              # optional local ResNet state dict (torchvision key names)
-    ckpt: str = ""                       # optional local Mask R-CNN state dict / unseg checkpoint to start from
     steps: int = 2
     lr: float = 2e-4
     clip_grad: float = 5.0
     channels_last: bool = False
     ckpt_every: int = 500
     progress: bool = False
+
+@dataclass
+class Config(MaskRCNNConfig):
+    "Oracle Mask R-CNN settings; defaults = CPU smoke run."
+    data: str = "data/scenes_smoke"      # COCO folder with train.json / val.json
+    train_split: str = "train.json"
+    run_dir: str = "runs/oracle/smoke"
+    class_agnostic: bool = True          # True: object vs background; False: one class per dataset category
+    hflip: bool = True                   # random horizontal flips
+    backbone_ckpt: str = ""              # optional local ResNet state dict (torchvision key names)
+    ckpt: str = ""                       # optional local Mask R-CNN state dict / unseg checkpoint to start from
     presets: dict = field(default_factory=lambda: {"gpu": dict(
         data="data/scenes_gpu", run_dir="runs/oracle/gpu", backbone="resnet50", fpn_channels=256, box_head_dim=1024,
         image_size=256, rpn_proposals=1000, box_batch=256, steps=1500, batch_size=8, lr=3e-4, warmup_steps=150,
