@@ -55,6 +55,7 @@ class Config(oracle.MaskRCNNConfig):
     cls_steps: int = 60
     cls_batch: int = 8
     cls_lr: float = 2e-3
+    cls_init: str = ""              # ResNet classifier: a backbone state dict to start from (see ExtractConfig)
     # backgrounds and paste (PasteConfig)
     backgrounds: str = "original+inpaint+generative"
     n_synthetic: int = 0                # composites per epoch (0: 2 x training images)

@@ -49,6 +49,7 @@ class ExtractConfig:
     cls_steps: int = 60
     cls_batch: int = 8
     cls_lr: float = 2e-3
+    cls_init: str = ""              # ResNet classifier: a torchvision-format backbone state dict to start from (e.g. `unseg.hierarchy.export_backbone`)
 
     def __post_init__(self):
         if self.mode not in EXTRACT_MODES: raise ValueError(f"ExtractConfig.mode={self.mode!r}; expected one of {list(EXTRACT_MODES)}")
@@ -58,9 +59,20 @@ class ExtractConfig:
             raise ValueError(f"ExtractConfig: need 1 <= n_candidates <= em_candidates, got {self.n_candidates}, {self.em_candidates}")
 
 # %% ../nbs/70a_extract.ipynb #31292ad6
+def _load_trunk(resnet: nn.Module, path: str | Path) -> None:
+    "Load a torchvision-format ResNet state dict (fc ignored) into `resnet`; errors name the file and the mismatch."
+    if not Path(path).is_file(): raise FileNotFoundError(f"{path}: classifier init (backbone state dict) not found")
+    sd = torch.load(path, map_location="cpu", weights_only=True)
+    sd = sd.get("model", sd) if isinstance(sd, dict) else sd
+    sd = {k: v for k, v in sd.items() if not k.startswith("fc.")}
+    missing, unexpected = resnet.load_state_dict(sd, strict=False)
+    missing = [k for k in missing if not k.startswith("fc.")]
+    if missing or unexpected:
+        raise ValueError(f"{path}: not a torchvision ResNet state dict for this backbone (missing {missing[:3]}, unexpected {unexpected[:3]})")
+
 class MultiLabelNet(nn.Module):
     "Multi-label classifier `f = head(GAP(features(x)))` on images `(B,3,H,W)` in `[0,1]`."
-    def __init__(self, num_classes: int, backbone: str = "tiny", width: int = 32):
+    def __init__(self, num_classes: int, backbone: str = "tiny", width: int = 32, init: str = ""):
         super().__init__()
         if num_classes < 1: raise ValueError(f"MultiLabelNet: num_classes={num_classes} must be >= 1")
         if backbone == "tiny":
@@ -72,8 +84,10 @@ class MultiLabelNet(nn.Module):
             self.body, dim = nn.Sequential(*layers), c_in                     # stride 16
         elif hasattr(torchvision.models, backbone) and backbone.startswith("res"):
             r = getattr(torchvision.models, backbone)(weights=None)
+            if init: _load_trunk(r, init)
             self.body, dim = nn.Sequential(*list(r.children())[:-2]), r.fc.in_features   # stride 32
         else: raise ValueError(f"MultiLabelNet: backbone={backbone!r}; expected 'tiny' or a torchvision ResNet name")
+        if init and backbone == "tiny": raise ValueError("MultiLabelNet: init (a pre-trained backbone file) needs a ResNet backbone, not 'tiny'")
         self.head = nn.Linear(dim, num_classes)
         self.register_buffer("mean", torch.tensor(IMAGENET_MEAN).view(1, 3, 1, 1), persistent=False)
         self.register_buffer("std", torch.tensor(IMAGENET_STD).view(1, 3, 1, 1), persistent=False)
@@ -148,7 +162,7 @@ def train_classifier(ann_file: str | Path, cfg: ExtractConfig, run_dir: str | Pa
     "Train `MultiLabelNet` on the image labels of `ann_file` with the shared loop (checkpoint in `run_dir`)."
     seed_everything(seed)
     ds = ImageLabelDataset(ann_file, cfg.image_size, cat_ids)
-    model = MultiLabelNet(len(ds.cat_ids), cfg.backbone, cfg.width)
+    model = MultiLabelNet(len(ds.cat_ids), cfg.backbone, cfg.width, cfg.cls_init)
     lc = loop_config(steps=cfg.cls_steps, batch_size=cfg.cls_batch, lr=cfg.cls_lr, device=device, progress=False,
                      seed=seed, ckpt_every=max(cfg.cls_steps, 1), log_every=max(cfg.cls_steps // 5, 1))
     Trainer(model, classifier_loss, ds, lc, run_dir, resume=False,

@@ -4,7 +4,7 @@
 
 # %% ../nbs/50b_freemask.ipynb #5e2e1870
 from __future__ import annotations
-import dataclasses, os, time
+import dataclasses, math, os, time
 from dataclasses import dataclass, field
 from pathlib import Path
 import torch

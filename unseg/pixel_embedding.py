@@ -17,11 +17,11 @@ from .core import Instances, Method, register_method, make_config, get_device, m
 
 # %% auto #0
 __all__ = ['TAMMES_DEG', 'KAPPA_RULES', 'bench_gbms', 'similarity', 'tammes_margin_bound', 'spherical_code', 'min_margin',
-           'max_groups', 'kappa_from_margin', 'gbms_naive', 'gbms_step', 'gbms', 'clustered_sphere', 'instance_weights',
-           'pair_loss', 'label_map', 'sample_pixels', 'embedding_loss', 'UNet', 'ResNetFPN', 'PixelEmbeddingNet',
-           'RecurrentPixelEmbedding', 'margin_threshold', 'group_pixels', 'embedding_to_instances', 'predict',
-           'PixelEmbeddingConfig', 'build_model', 'collate', 'make_loss_fn', 'ensure_data', 'train', 'load', 'segment',
-           'main']
+           'max_groups', 'kappa_from_margin', 'gbms_naive', 'gbms_step', 'gbms', 'GraphedGBMS', 'clustered_sphere',
+           'instance_weights', 'pair_loss', 'label_map', 'sample_pixels', 'embedding_loss', 'UNet', 'ResNetFPN',
+           'PixelEmbeddingNet', 'RecurrentPixelEmbedding', 'margin_threshold', 'group_pixels', 'embedding_to_instances',
+           'predict', 'PixelEmbeddingConfig', 'build_model', 'collate', 'make_loss_fn', 'ensure_data', 'train', 'load',
+           'segment', 'main']
 
 # %% ../nbs/30_pixel_embedding.ipynb #c32ef3db
 def similarity(x: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
@@ -133,6 +133,33 @@ def gbms(z: torch.Tensor, kappa: float, loops: int, eta: float = 1.0, dtype: tor
             out.append(z)
     return out
 
+# %% ../nbs/30_pixel_embedding.ipynb #37e98f45
+class GraphedGBMS:
+    "`gbms` with its loops captured as CUDA graphs per input shape (training on CUDA); plain `gbms` otherwise."
+    def __init__(self, kappa: float, loops: int, eta: float = 1.0, dtype: torch.dtype | None = torch.bfloat16,
+                 backend: str | None = None, check: bool = True):
+        self.kappa, self.loops, self.eta, self.dtype, self.backend, self.check = kappa, loops, eta, dtype, backend, check
+        self._graphs: dict = {}
+
+    def _loops(self, x: torch.Tensor) -> tuple:
+        return tuple(gbms(x, self.kappa, self.loops, self.eta, dtype=self.dtype, backend=self.backend, check=False)[1:])
+
+    def __call__(self, z: torch.Tensor, loops: int | None = None) -> list[torch.Tensor]:
+        "`z` `(B, N, D)` -> `[Z_0, ..., Z_T]` like `gbms` (Z_1.. in `dtype`)."
+        T = self.loops if loops is None else loops
+        if not (z.is_cuda and z.requires_grad and T == self.loops and T > 0):
+            return gbms(z, self.kappa, T, self.eta, dtype=self.dtype if z.is_cuda else None, backend=self.backend,
+                        check=self.check)
+        if self.check: _check_embedding(z)
+        key = (tuple(z.shape), z.dtype, z.device)
+        with torch.autocast("cuda", enabled=False):                      # graphs are captured and replayed without autocast
+            if key not in self._graphs:
+                sample = F.normalize(torch.randn(z.shape, device=z.device, dtype=z.dtype), dim=-1).requires_grad_()
+                self._graphs[key] = torch.cuda.make_graphed_callables(self._loops, (sample,))
+            outs = self._graphs[key](z.contiguous())
+        return [F.normalize(z, dim=-1), *outs]
+
+
 # %% ../nbs/30_pixel_embedding.ipynb #1fc3a713
 def clustered_sphere(n: int, dim: int, clusters: int = 32, noise: float = 0.05, seed: int = 0,
                      dtype: torch.dtype = torch.float32, device="cpu") -> tuple[torch.Tensor, torch.Tensor]:
@@ -162,8 +189,9 @@ def _peak_gib(fn, device) -> float | None:
 # %% ../nbs/30_pixel_embedding.ipynb #86a1e364
 def _gbms_runner(impl: str, z: torch.Tensor, kappa: float, loops: int, dtype=None, backend=None, checkpoint=False):
     "Closures for one forward (no grad) and one forward+backward (a loss on every loop) of one GBMS variant."
-    run = (lambda x: gbms_naive(x, kappa, loops)) if impl == "naive" else \
-          (lambda x: gbms(x, kappa, loops, dtype=dtype, backend=backend, checkpoint=checkpoint, check=False))
+    if impl == "naive": run = lambda x: gbms_naive(x, kappa, loops)
+    elif impl == "graph": run = GraphedGBMS(kappa, loops, dtype=dtype, backend=backend, check=False)   # graphs for fwd+bwd only
+    else: run = lambda x: gbms(x, kappa, loops, dtype=dtype, backend=backend, checkpoint=checkpoint, check=False)
     w = torch.randn_like(z)
     def fwd():
         with torch.no_grad(): return run(z)[-1]
@@ -190,27 +218,28 @@ def _bench_gbms_iter(device="cuda", quick: bool = False, dim: int = 64, loops: i
     yield rec(f"{tag} naive fp32 fwd", t_fwd, "ms"); yield rec(f"{tag} naive fp32 fwd+bwd", t_fb, "ms")
     if m_fb is not None: yield rec(f"{tag} naive fp32 fwd+bwd peak", m_fb, "GiB")
     variants = ([("bf16", torch.bfloat16, b) for b in (None, "flash", "cudnn", "efficient")] + [("fp32", None, None)]
+                + [("bf16 graph", torch.bfloat16, b) for b in (None, "cudnn")]   # GraphedGBMS: fwd+bwd replayed from CUDA graphs
                 if cuda else [("fp32", None, None)])                      # bf16 attention has no fast CPU kernel
     best = None
     for dname, dt, backend in variants:
         label = f"{tag} fused {dname} {backend or 'auto'}"
         try:
-            f1, f2 = _gbms_runner("fused", z, kappa, loops, dtype=dt, backend=backend)
+            f1, f2 = _gbms_runner("graph" if "graph" in dname else "fused", z, kappa, loops, dtype=dt, backend=backend)
             diff = (f1().float() - ref).abs().max().item()
             a, b = _time_ms(f1, dev), _time_ms(f2, dev); m = _peak_gib(f2, dev)
         except (RuntimeError, torch.OutOfMemoryError) as e:
             yield rec(label, None, "ms", note=f"{type(e).__name__}: {str(e).splitlines()[0][:200]}"); continue
         yield rec(f"{label} fwd", a, "ms", t_fwd); yield rec(f"{label} fwd+bwd", b, "ms", t_fb)
         if m is not None: yield rec(f"{label} fwd+bwd peak", m, "GiB", m_fb)
-        yield rec(f"{label} max|dZ| vs naive fp32", diff, "abs", 1e-2 if dname == "bf16" else 1e-5)
-        if (dname == "bf16" or not cuda) and (best is None or b < best[3]): best = (dname, dt, backend, b)
+        yield rec(f"{label} max|dZ| vs naive fp32", diff, "abs", 1e-2 if dt is not None else 1e-5)
+        if (dt is not None or not cuda) and (best is None or b < best[3]): best = (dname, dt, backend, b)
     del ref
     if best is None: return
     tag = f"N={n_large} D={dim} T={loops}"
     label = f"{tag} fused {best[0]} {best[2] or 'auto'} fwd+bwd"             # the fastest variant at N = n_small
     z, _ = clustered_sphere(n_large, dim, seed=1, device=dev)
     try:
-        f1, f2 = _gbms_runner("fused", z, kappa, loops, dtype=best[1], backend=best[2])
+        f1, f2 = _gbms_runner("graph" if "graph" in best[0] else "fused", z, kappa, loops, dtype=best[1], backend=best[2])
         b = _time_ms(f2, dev); m = _peak_gib(f2, dev)
     except (RuntimeError, torch.OutOfMemoryError) as e:
         yield rec(label, None, "ms", note=str(e).splitlines()[0][:200]); return
@@ -363,9 +392,10 @@ class PixelEmbeddingNet(nn.Module):
 class RecurrentPixelEmbedding(nn.Module):
     "The embedding network followed by `loops` differentiable GBMS loops (the paper's full model)."
     def __init__(self, net: PixelEmbeddingNet, kappa: float = 36.0, loops: int = 5, eta: float = 1.0,
-                 gbms_stride: int = 1, checkpoint: bool = False):
+                 gbms_stride: int = 1, checkpoint: bool = False, cuda_graph: bool = False):
         super().__init__()
         self.net, self.kappa, self.loops, self.eta, self.gbms_stride, self.checkpoint = net, kappa, loops, eta, gbms_stride, checkpoint
+        self.graphed = GraphedGBMS(kappa, loops, eta) if cuda_graph else None   # CUDA training: loops replayed from graphs
 
     def forward(self, img: torch.Tensor, loops: int | None = None, stride: int | None = None) -> dict:
         emb, fg = self.net(img)                                         # (B, D, H, W), (B, 1, H, W)
@@ -373,7 +403,10 @@ class RecurrentPixelEmbedding(nn.Module):
         e = emb[..., ::s, ::s]                                          # (B, D, h, w) grid the loops run on
         z = e.flatten(2).transpose(1, 2)                                # (B, D, h, w) -> (B, N=h·w, D)
         dt = torch.bfloat16 if z.is_cuda else None
-        traj = gbms(z, self.kappa, self.loops if loops is None else loops, self.eta, dtype=dt,
+        T = self.loops if loops is None else loops
+        if self.graphed is not None and z.is_cuda and z.requires_grad and T == self.loops and not self.checkpoint:
+            traj = self.graphed(z)
+        else: traj = gbms(z, self.kappa, T, self.eta, dtype=dt,
                     checkpoint=self.checkpoint and z.requires_grad)
         return dict(emb=emb, fg=fg, traj=traj, grid=tuple(e.shape[-2:]), stride=s)
 
@@ -487,6 +520,7 @@ class PixelEmbeddingConfig(LoopConfig):
     eta: float = 1.0                  # GBMS step size η
     gbms_stride: int = 2              # training: loops run on every s-th pixel (1 = all pixels, as in the paper)
     checkpoint: bool = False          # recompute each loop in backward (only useful with the math SDPA backend)
+    cuda_graph: bool = False          # CUDA: replay the training loops from CUDA graphs (`GraphedGBMS`; fixed crop size)
     n_samples: int = 512              # pixels drawn per image and loop for the pair loss
     instance_aware: bool = True       # w_i = 1/|I_q| (else uniform pixel weights)
     push_weight: float = 1.0
@@ -519,7 +553,7 @@ class PixelEmbeddingConfig(LoopConfig):
 def build_model(cfg: PixelEmbeddingConfig) -> RecurrentPixelEmbedding:
     "The untrained model of `cfg`."
     net = PixelEmbeddingNet(cfg.dim, cfg.backbone, cfg.width, cfg.coord, cfg.fg_head, cfg.pretrained)
-    return RecurrentPixelEmbedding(net, cfg.kappa_value, cfg.loops, cfg.eta, cfg.gbms_stride, cfg.checkpoint)
+    return RecurrentPixelEmbedding(net, cfg.kappa_value, cfg.loops, cfg.eta, cfg.gbms_stride, cfg.checkpoint, cfg.cuda_graph)
 
 def collate(items: list[dict]) -> dict:
     "Stack same-size items into `image` `(B, 3, H, W)` and group labels `labels` `(B, H, W)` (0 = background)."
