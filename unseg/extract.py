@@ -59,16 +59,12 @@ class ExtractConfig:
             raise ValueError(f"ExtractConfig: need 1 <= n_candidates <= em_candidates, got {self.n_candidates}, {self.em_candidates}")
 
 # %% ../nbs/70a_extract.ipynb #31292ad6
-def _load_trunk(resnet: nn.Module, path: str | Path) -> None:
-    "Load a torchvision-format ResNet state dict (fc ignored) into `resnet`; errors name the file and the mismatch."
-    if not Path(path).is_file(): raise FileNotFoundError(f"{path}: classifier init (backbone state dict) not found")
-    sd = torch.load(path, map_location="cpu", weights_only=True)
-    sd = sd.get("model", sd) if isinstance(sd, dict) else sd
-    sd = {k: v for k, v in sd.items() if not k.startswith("fc.")}
-    missing, unexpected = resnet.load_state_dict(sd, strict=False)
-    missing = [k for k in missing if not k.startswith("fc.")]
-    if missing or unexpected:
-        raise ValueError(f"{path}: not a torchvision ResNet state dict for this backbone (missing {missing[:3]}, unexpected {unexpected[:3]})")
+def _load_trunk(resnet: nn.Module, name: str, path: str | Path) -> None:
+    "Load the trunk of any backbone checkpoint unseg reads (`densecl.build_backbone`: torchvision, DenseCL, unseg runs) into a torchvision `resnet`; fc stays as it is."
+    from unseg.densecl import build_backbone
+    try: bb = build_backbone(name, path)
+    except ValueError as e: raise ValueError(f"{path}: not a torchvision ResNet state dict for this backbone ({e})") from None
+    resnet.load_state_dict(bb.state_dict(), strict=False)            # same torchvision key names, no fc
 
 class MultiLabelNet(nn.Module):
     "Multi-label classifier `f = head(GAP(features(x)))` on images `(B,3,H,W)` in `[0,1]`."
@@ -84,7 +80,7 @@ class MultiLabelNet(nn.Module):
             self.body, dim = nn.Sequential(*layers), c_in                     # stride 16
         elif hasattr(torchvision.models, backbone) and backbone.startswith("res"):
             r = getattr(torchvision.models, backbone)(weights=None)
-            if init: _load_trunk(r, init)
+            if init: _load_trunk(r, backbone, init)
             self.body, dim = nn.Sequential(*list(r.children())[:-2]), r.fc.in_features   # stride 32
         else: raise ValueError(f"MultiLabelNet: backbone={backbone!r}; expected 'tiny' or a torchvision ResNet name")
         if init and backbone == "tiny": raise ValueError("MultiLabelNet: init (a pre-trained backbone file) needs a ResNet backbone, not 'tiny'")

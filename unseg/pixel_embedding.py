@@ -217,14 +217,14 @@ def _bench_gbms_iter(device="cuda", quick: bool = False, dim: int = 64, loops: i
     t_fwd, t_fb = _time_ms(fwd, dev), _time_ms(fb, dev); m_fb = _peak_gib(fb, dev)
     yield rec(f"{tag} naive fp32 fwd", t_fwd, "ms"); yield rec(f"{tag} naive fp32 fwd+bwd", t_fb, "ms")
     if m_fb is not None: yield rec(f"{tag} naive fp32 fwd+bwd peak", m_fb, "GiB")
-    variants = ([("bf16", torch.bfloat16, b) for b in (None, "flash", "cudnn", "efficient")] + [("fp32", None, None)]
-                + [("bf16 graph", torch.bfloat16, b) for b in (None, "cudnn")]   # GraphedGBMS: fwd+bwd replayed from CUDA graphs
-                if cuda else [("fp32", None, None)])                      # bf16 attention has no fast CPU kernel
+    variants = ([("bf16", torch.bfloat16, b, "fused") for b in (None, "flash", "cudnn", "efficient")] + [("fp32", None, None, "fused")]
+                + [("bf16 graph", torch.bfloat16, b, "graph") for b in (None, "cudnn")]   # GraphedGBMS: fwd+bwd replayed from CUDA graphs
+                if cuda else [("fp32", None, None, "fused")])             # bf16 attention has no fast CPU kernel
     best = None
-    for dname, dt, backend in variants:
+    for dname, dt, backend, impl in variants:
         label = f"{tag} fused {dname} {backend or 'auto'}"
         try:
-            f1, f2 = _gbms_runner("graph" if "graph" in dname else "fused", z, kappa, loops, dtype=dt, backend=backend)
+            f1, f2 = _gbms_runner(impl, z, kappa, loops, dtype=dt, backend=backend)
             diff = (f1().float() - ref).abs().max().item()
             a, b = _time_ms(f1, dev), _time_ms(f2, dev); m = _peak_gib(f2, dev)
         except (RuntimeError, torch.OutOfMemoryError) as e:
@@ -232,14 +232,14 @@ def _bench_gbms_iter(device="cuda", quick: bool = False, dim: int = 64, loops: i
         yield rec(f"{label} fwd", a, "ms", t_fwd); yield rec(f"{label} fwd+bwd", b, "ms", t_fb)
         if m is not None: yield rec(f"{label} fwd+bwd peak", m, "GiB", m_fb)
         yield rec(f"{label} max|dZ| vs naive fp32", diff, "abs", 1e-2 if dt is not None else 1e-5)
-        if (dt is not None or not cuda) and (best is None or b < best[3]): best = (dname, dt, backend, b)
+        if (dt is not None or not cuda) and (best is None or b < best[3]): best = (dname, dt, backend, b, impl)
     del ref
     if best is None: return
     tag = f"N={n_large} D={dim} T={loops}"
     label = f"{tag} fused {best[0]} {best[2] or 'auto'} fwd+bwd"             # the fastest variant at N = n_small
     z, _ = clustered_sphere(n_large, dim, seed=1, device=dev)
     try:
-        f1, f2 = _gbms_runner("graph" if "graph" in best[0] else "fused", z, kappa, loops, dtype=best[1], backend=best[2])
+        f1, f2 = _gbms_runner(best[4], z, kappa, loops, dtype=best[1], backend=best[2])
         b = _time_ms(f2, dev); m = _peak_gib(f2, dev)
     except (RuntimeError, torch.OutOfMemoryError) as e:
         yield rec(label, None, "ms", note=str(e).splitlines()[0][:200]); return
@@ -395,7 +395,7 @@ class RecurrentPixelEmbedding(nn.Module):
                  gbms_stride: int = 1, checkpoint: bool = False, cuda_graph: bool = False):
         super().__init__()
         self.net, self.kappa, self.loops, self.eta, self.gbms_stride, self.checkpoint = net, kappa, loops, eta, gbms_stride, checkpoint
-        self.graphed = GraphedGBMS(kappa, loops, eta) if cuda_graph else None   # CUDA training: loops replayed from graphs
+        self.graphed = GraphedGBMS(kappa, loops, eta) if cuda_graph and not checkpoint else None   # CUDA training: loops replayed from graphs
 
     def forward(self, img: torch.Tensor, loops: int | None = None, stride: int | None = None) -> dict:
         emb, fg = self.net(img)                                         # (B, D, H, W), (B, 1, H, W)
@@ -404,8 +404,7 @@ class RecurrentPixelEmbedding(nn.Module):
         z = e.flatten(2).transpose(1, 2)                                # (B, D, h, w) -> (B, N=h·w, D)
         dt = torch.bfloat16 if z.is_cuda else None
         T = self.loops if loops is None else loops
-        if self.graphed is not None and z.is_cuda and z.requires_grad and T == self.loops and not self.checkpoint:
-            traj = self.graphed(z)
+        if self.graphed is not None: traj = self.graphed(z, T)             # falls back to `gbms` off CUDA / without grad
         else: traj = gbms(z, self.kappa, T, self.eta, dtype=dt,
                     checkpoint=self.checkpoint and z.requires_grad)
         return dict(emb=emb, fg=fg, traj=traj, grid=tuple(e.shape[-2:]), stride=s)
