@@ -73,7 +73,7 @@ def test_synth_folder_loads(tmp_path):
     "Folders written by `unseg.synth` (both presets) load, validate, and keep parents inside the item."
     from unseg.synth import synth
     for preset in ("scenes", "digits"):
-        root = synth(tmp_path / preset, preset=preset, n=5, size=96, seed=2, progress=False)
+        root = synth(tmp_path / preset, kind=preset, n=5, size=96, seed=2, progress=False)
         for name in ("annotations.json", "train.json", "val.json"):
             ds = CocoFolder(root / name)
             for i in range(len(ds)):

@@ -13,7 +13,7 @@ from unseg.synth import synth
 @pytest.fixture(scope="module")
 def data(tmp_path_factory):
     d = tmp_path_factory.mktemp("fs") / "data"
-    synth(d, preset="scenes", n=4, size=64, seed=0)
+    synth(d, kind="scenes", n=4, size=64, seed=0)
     return d
 
 

@@ -10,7 +10,7 @@ import torch
 def scenes(tmp_path_factory):
     from unseg.synth import synth
     d = tmp_path_factory.mktemp("scenes")
-    synth(d, preset="scenes", n=6, size=48, seed=0, progress=False, val_frac=0)
+    synth(d, kind="scenes", n=6, size=48, seed=0, progress=False, val_frac=0)
     return d
 
 

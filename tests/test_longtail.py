@@ -10,7 +10,7 @@ import unseg.longtail as lt
 
 @pytest.fixture(scope="module")
 def data(tmp_path_factory):
-    return synth(tmp_path_factory.mktemp("lt") / "scenes", preset="scenes", n=10, size=96, seed=0, progress=False)
+    return synth(tmp_path_factory.mktemp("lt") / "scenes", kind="scenes", n=10, size=96, seed=0, progress=False)
 
 
 def _set(data, run):

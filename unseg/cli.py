@@ -159,7 +159,7 @@ def run_demo(out: str | Path = "demo_out", n: int | None = None, size: int | Non
     size_kw = {**DEMO[dev.type], **({"n": n} if n else {}), **({"size": size} if size else {})}
     preset = "gpu" if dev.type == "cuda" else None
     data = out / "data"
-    if not (data / "val.json").exists(): synth(data, preset="scenes", seed=0, **size_kw)
+    if not (data / "val.json").exists(): synth(data, kind="scenes", seed=0, **size_kw)
     names = methods or [k for k in ["classical", "oracle", "pixel-embedding", "freesolo"] if k in METHODS]
     results = {}
     for name in names:

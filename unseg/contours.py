@@ -116,7 +116,7 @@ def ensure_scenes(data: str, run_dir: Path, n: int, size: int, seed: int, worker
     d = run_dir / "data"
     if not (d / "train.json").exists():
         from unseg.synth import synth
-        synth(d, preset="scenes", n=n, size=size, seed=seed, progress=False, workers=workers)
+        synth(d, kind="scenes", n=n, size=size, seed=seed, progress=False, workers=workers)
     return d
 
 def contour_collate(items: list[dict]) -> dict:

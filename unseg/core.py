@@ -4,7 +4,7 @@
 
 # %% ../nbs/00_core.ipynb #0aa16cfc
 from __future__ import annotations
-import contextlib, dataclasses, json, os, random, tempfile, typing
+import contextlib, dataclasses, difflib, inspect, json, os, random, re, tempfile, typing
 from dataclasses import dataclass, field, fields, asdict
 from pathlib import Path
 from typing import Any, Callable
@@ -14,9 +14,10 @@ import yaml
 from pycocotools import mask as mask_utils
 
 # %% auto #0
-__all__ = ['METHODS', 'get_device', 'seed_everything', 'atomic_path', 'save_json', 'load_json', 'torch_save', 'masks_to_boxes',
-           'mask_iou', 'Instances', 'encode_masks', 'decode_masks', 'make_config', 'save_config', 'Method',
-           'register_method', 'get_method']
+__all__ = ['TIERS', 'PROVENANCE_KEYS', 'METHODS', 'get_device', 'seed_everything', 'atomic_path', 'save_json', 'load_json',
+           'torch_save', 'masks_to_boxes', 'mask_iou', 'Instances', 'encode_masks', 'decode_masks', 'ConfigError',
+           'default_preset', 'config_presets', 'config_choices', 'config_help', 'parse_overrides', 'make_config',
+           'config_dict', 'save_config', 'Method', 'register_method', 'get_method']
 
 # %% ../nbs/00_core.ipynb #538ad784
 def get_device(device: str | torch.device = "auto") -> torch.device:
@@ -167,34 +168,135 @@ def _to_coco(self: Instances, image_id: int) -> list[dict]:
 Instances.to_coco = _to_coco
 
 # %% ../nbs/00_core.ipynb #a6443108
-def _coerce(value, typ_default):
-    "Convert a string from the command line to the type of the default value."
-    if not isinstance(value, str) or isinstance(typ_default, str) or typ_default is None: return value
-    return yaml.safe_load(value)
+TIERS = ("smoke", "cpu", "gpu", "paper")   # seconds (tests) | minutes on 2 CPU cores (the default) | one GPU | the paper's recipe
+PROVENANCE_KEYS = ("provenance", "config_hash")   # written beside the fields in config.yaml; not fields themselves
+
+class ConfigError(ValueError):
+    "A bad config key or value; the message is one line naming the key, the value and what was expected."
+
+def default_preset() -> str:
+    "The tier of a config built without `preset`: `$UNSEG_PRESET` (`make test` sets `smoke`), else `cpu`."
+    p = os.environ.get("UNSEG_PRESET") or "cpu"
+    if p not in TIERS: raise ConfigError(f"UNSEG_PRESET={p!r}: expected one of {list(TIERS)}")
+    return p
+
+def _mro_attr(cls, name: str) -> dict:
+    "Merge the dict class attribute `name` over `cls`'s bases (subclasses win)."
+    out: dict = {}
+    for k in reversed(cls.__mro__):
+        v = k.__dict__.get(name)
+        if isinstance(v, dict): out.update(v)
+    return out
+
+def config_presets(cls) -> dict[str, dict]:
+    "Named presets of config class `cls`: `cpu` (the dataclass defaults) plus its `presets` class attribute."
+    ps = cls.__dict__.get("presets", getattr(cls, "presets", None))
+    return {"cpu": {}, **(ps if isinstance(ps, dict) else {})}
+
+def config_choices(cls) -> dict[str, tuple]:
+    "Allowed values of the string fields that take a choice (`choices` class attributes, merged over the bases)."
+    return _mro_attr(cls, "choices")
+
+_HELP_RE = re.compile(r"^\s+(\w+)\s*:[^#]*#\s?(.*)$")
+
+def config_help(cls) -> dict[str, str]:
+    "One-line help of each field: the comment on its line in the class source (bases included)."
+    out: dict = {}
+    for k in reversed(cls.__mro__):
+        if not dataclasses.is_dataclass(k): continue
+        try: src = inspect.getsource(k)
+        except (OSError, TypeError): continue
+        for line in src.splitlines():
+            m = _HELP_RE.match(line)
+            if m and m.group(1) in k.__dataclass_fields__: out[m.group(1)] = m.group(2).strip()
+    return out
+
+def _type_name(cls, key: str) -> str:
+    t = typing.get_type_hints(cls).get(key)
+    return getattr(t, "__name__", None) or str(t).replace("typing.", "")
+
+def _plain(v):
+    "Plain YAML-able values (paths as strings, tuples kept)."
+    if isinstance(v, os.PathLike): return os.fspath(v)
+    if isinstance(v, str): return str(v)                                      # str subclasses (torch.__version__)
+    if isinstance(v, dict): return {k: _plain(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple)): return type(v)(_plain(x) for x in v)
+    if isinstance(v, np.generic): return v.item()
+    return v
+
+def _unknown(cls, keys, names) -> ConfigError:
+    k = sorted(keys)[0]
+    near = difflib.get_close_matches(k, names, n=3)
+    hint = f" (did you mean {', '.join(near)}?)" if near else f"; `unseg train METHOD --help` lists the {len(names)} keys"
+    return ConfigError(f"{cls.__name__}: unknown key {k!r}{hint}")
+
+def parse_overrides(items: typing.Sequence[str] | None) -> dict:
+    "`['key=value', ...]` from the command line as `{key: value}`, values read as YAML (`1e-3` is a float, `[1, 2]` a list)."
+    from omegaconf import OmegaConf
+    out = {}
+    for it in items or []:
+        if "=" not in it: raise ConfigError(f"--set expects key=value, got {it!r}")
+        k, v = it.split("=", 1)
+        if not k.strip(): raise ConfigError(f"--set expects key=value, got {it!r}")
+        out[k.strip()] = OmegaConf.to_container(OmegaConf.from_dotlist([f"v={v}"]))["v"] if v.strip() else ""
+    return out
 
 def make_config(cls, preset: str | None = None, yaml_path: str | os.PathLike | None = None, **overrides):
-    "Build dataclass `cls`: defaults < `cls.presets[preset]` < YAML file < keyword overrides."
-    names = {f.name for f in fields(cls)}
+    "Build dataclass `cls`: defaults < preset (`$UNSEG_PRESET` or `cpu` when not given) < YAML file < overrides, typed and checked."
+    from omegaconf import OmegaConf
+    from omegaconf.errors import OmegaConfBaseException
+    if not dataclasses.is_dataclass(cls): raise TypeError(f"make_config: expected a dataclass, got {cls!r}")
+    names = [f.name for f in fields(cls) if f.init]
     vals: dict = {}
-    if preset:
-        presets = getattr(cls, "presets", None)
-        if not isinstance(presets, dict): presets = getattr(cls(), "presets", None) or {}   # a dataclass field
-        if preset not in presets: raise KeyError(f"{cls.__name__}: unknown preset {preset!r}; known: {sorted(presets)}")
-        vals.update(presets[preset])
+    tiered = isinstance(getattr(cls, "presets", None), dict)
+    if tiered:
+        known = config_presets(cls)
+        name = preset or default_preset()
+        if name not in known:
+            if preset is not None or name not in TIERS:
+                raise ConfigError(f"{cls.__name__}: unknown preset {name!r}; known: {sorted(known)}")
+            name = "cpu"                                                         # a tier the class does not define
+        vals.update(known[name])
+    elif preset: raise ConfigError(f"{cls.__name__}: has no presets (asked for {preset!r})")
     if yaml_path:
-        y = yaml.safe_load(Path(yaml_path).read_text()) or {}
-        if not isinstance(y, dict): raise ValueError(f"{yaml_path}: expected a mapping of config fields")
-        vals.update(y)
+        try: y = yaml.safe_load(Path(yaml_path).read_text()) or {}
+        except FileNotFoundError: raise FileNotFoundError(f"{yaml_path}: config file not found") from None
+        except yaml.YAMLError as e: raise ConfigError(f"{yaml_path}: invalid YAML ({str(e).splitlines()[0]})") from None
+        if not isinstance(y, dict): raise ConfigError(f"{yaml_path}: expected a mapping of config keys to values")
+        vals.update({k: v for k, v in y.items() if k not in PROVENANCE_KEYS and k != "presets"})
     vals.update(overrides)
-    bad = sorted(set(vals) - names)
-    if bad: raise KeyError(f"{cls.__name__}: unknown field(s) {bad}; known: {sorted(names)}")
-    defaults = cls()
-    return dataclasses.replace(defaults, **{k: _coerce(v, getattr(defaults, k)) for k, v in vals.items()})
+    renamed = _mro_attr(cls, "renamed")                                          # old key -> new key (saved YAML)
+    vals = {renamed.get(k, k): v for k, v in vals.items()}
+    bad = set(vals) - set(names)
+    if bad: raise _unknown(cls, bad, names)
+    vals = _plain(vals)
+    try:
+        conf = OmegaConf.merge(OmegaConf.structured(cls), vals)
+        obj = OmegaConf.to_object(conf)
+    except OmegaConfBaseException as e:
+        key = str(getattr(e, "full_key", "") or "").split(".")[0].split("[")[0]
+        if key in vals:
+            raise ConfigError(f"{cls.__name__}.{key}: got {vals[key]!r}, expected {_type_name(cls, key)}") from None
+        raise ConfigError(f"{cls.__name__}: {str(e).splitlines()[0]}") from None
+    for k, ok in config_choices(cls).items():
+        if k in names and getattr(obj, k) not in ok:
+            raise ConfigError(f"{cls.__name__}.{k}: got {getattr(obj, k)!r}, expected one of {list(ok)}")
+    if tiered and "preset" in names: object.__setattr__(obj, "preset", preset or name)
+    return obj
 
-def save_config(cfg, path: str | os.PathLike) -> Path:
-    "Write a config dataclass as YAML (atomically)."
-    with atomic_path(path) as tmp: tmp.write_text(yaml.safe_dump(asdict(cfg), sort_keys=False))
+def config_dict(cfg) -> dict:
+    "The fields of a config dataclass as plain YAML-able values (tuples as lists)."
+    def conv(v):
+        if isinstance(v, (list, tuple)): return [conv(x) for x in v]
+        if isinstance(v, dict): return {k: conv(x) for k, x in v.items()}
+        return _plain(v)
+    return {k: conv(v) for k, v in asdict(cfg).items()} if dataclasses.is_dataclass(cfg) else {k: conv(v) for k, v in dict(cfg).items()}
+
+def save_config(cfg, path: str | os.PathLike, **extra) -> Path:
+    "Write a config dataclass (or dict) as YAML atomically; `extra` keys (provenance) are appended."
+    with atomic_path(path) as tmp: tmp.write_text(yaml.safe_dump({**config_dict(cfg), **config_dict(extra)}, sort_keys=False))
     return Path(path)
+
 
 # %% ../nbs/00_core.ipynb #c643b109
 @dataclass
@@ -206,6 +308,7 @@ class Method:
     load: Callable
     segment: Callable
     description: str = ""
+    inference: tuple = ()     # config keys that matter at inference: `segment(model, images, **{key: value})` accepts them
 
 METHODS: dict[str, Method] = {}
 

@@ -92,8 +92,9 @@ def _rle_of(s, h, w):
     if isinstance(s, dict) and isinstance(s.get("counts"), list): return mask_utils.frPyObjects(s, h, w)
     return s
 
-def load_gt(gt: str | os.PathLike | dict | COCO, class_agnostic: bool = False, verbose: bool = False) -> COCO:
-    "A checked private copy of the ground truth `gt` (path, COCO dict or `COCO`) as a `COCO` object."
+def load_gt(gt: str | os.PathLike | dict | COCO, class_agnostic: bool = False, verbose: bool = False,
+            parts: bool | None = None) -> COCO:
+    "A checked private copy of the ground truth `gt` (path, COCO dict or `COCO`) as a `COCO` object; without `parts` (the class-agnostic default) annotations with a `parent_id` are dropped."
     if isinstance(gt, COCO): d, src = gt.dataset, "gt"
     elif isinstance(gt, dict): d, src = gt, "gt"
     elif isinstance(gt, (str, os.PathLike)): d, src = load_json(gt), str(gt)
@@ -125,6 +126,8 @@ def load_gt(gt: str | os.PathLike | dict | COCO, class_agnostic: bool = False, v
             im = imgs[a["image_id"]]
             a["area"] = (float(mask_utils.area(_rle_of(a["segmentation"], im["height"], im["width"])))
                          if "segmentation" in a else float(a["bbox"][2] * a["bbox"][3]))
+    if not (parts if parts is not None else not class_agnostic):             # top-level objects only
+        d["annotations"] = [a for a in d["annotations"] if a.get("parent_id") is None]
     if class_agnostic:
         d["categories"] = [dict(id=1, name="object")]
         for a in d["annotations"]: a["category_id"] = 1
@@ -227,14 +230,14 @@ def _summ(E: COCOeval, ap: bool = True, iou: float | None = None, area: str = "a
     return float(np.mean(s)) if s.size else -1.0
 
 def run_cocoeval(gt, pred, iou_type: str = "segm", class_agnostic: bool = False, lvis: bool = False,
-                 max_dets: int | None = None, verbose: bool = False) -> COCOeval:
+                 max_dets: int | None = None, verbose: bool = False, parts: bool | None = None) -> COCOeval:
     "Check the inputs and run `COCOeval` (or `LVISEval`) through `accumulate`; returns the evaluator."
     if iou_type not in _IOU_TYPES: raise ValueError(f"iou_type must be one of {_IOU_TYPES}, got {iou_type!r}")
     if lvis and class_agnostic: raise ValueError("lvis=True and class_agnostic=True cannot be combined: the federated "
                                                  "rules are per category")
     if max_dets is not None and (not isinstance(max_dets, (int, np.integer)) or max_dets < 1):
         raise ValueError(f"max_dets must be a positive integer, got {max_dets!r}")
-    gt = load_gt(gt, class_agnostic=class_agnostic, verbose=verbose)
+    gt = load_gt(gt, class_agnostic=class_agnostic, verbose=verbose, parts=parts)
     if lvis:
         for im in gt.dataset["images"]:
             for k in ("neg_category_ids", "not_exhaustive_category_ids"):
@@ -258,9 +261,9 @@ def run_cocoeval(gt, pred, iou_type: str = "segm", class_agnostic: bool = False,
     return E
 
 def evaluate(gt, pred, iou_type: str = "segm", class_agnostic: bool = False, lvis: bool = False,
-             max_dets: int | None = None, verbose: bool = False) -> dict[str, float]:
-    "COCO (or LVIS) metrics of results `pred` (path or list) against `gt` (path, dict or `COCO`)."
-    E = run_cocoeval(gt, pred, iou_type, class_agnostic, lvis, max_dets, verbose)
+             max_dets: int | None = None, verbose: bool = False, parts: bool | None = None) -> dict[str, float]:
+    "COCO (or LVIS) metrics of results `pred` (path or list) against `gt` (path, dict or `COCO`); class-agnostic scores count top-level objects unless `parts=True`."
+    E = run_cocoeval(gt, pred, iou_type, class_agnostic, lvis, max_dets, verbose, parts)
     md = E.params.maxDets
     out = dict(AP=_summ(E), AP50=_summ(E, iou=.5), AP75=_summ(E, iou=.75),
                APs=_summ(E, area="small"), APm=_summ(E, area="medium"), APl=_summ(E, area="large"))

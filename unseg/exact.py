@@ -102,7 +102,7 @@ def ensure_data(path: str | Path, n: int = 40, size: int = 96, seed: int = 0, n_
     path = Path(path)
     if not (path / "train.json").exists():
         from unseg.synth import synth
-        synth(path, preset="scenes", n=n, size=size, seed=seed, progress=False, n_categories=n_categories, n_composites=0,
+        synth(path, kind="scenes", n=n, size=size, seed=seed, progress=False, n_categories=n_categories, n_composites=0,
               min_objects=kw.pop("min_objects", 2), max_objects=kw.pop("max_objects", 4), **kw)
     return path
 

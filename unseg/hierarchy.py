@@ -656,7 +656,7 @@ def _bench_images(n: int, size: int, seed: int = 0) -> list[Path]:
     import tempfile as _tf
     from unseg.synth import synth
     d = Path(_tf.mkdtemp(prefix="unseg_hg_bench_"))
-    synth(d, preset="scenes", n=n, size=size, seed=seed, progress=False, val_frac=0)
+    synth(d, kind="scenes", n=n, size=size, seed=seed, progress=False, val_frac=0)
     return sorted((d / "images").glob("*.png"))
 
 def bench_hierarchy(device, quick: bool = False, workers: int | None = None, size: int | None = None,

@@ -609,7 +609,7 @@ def gpu_run(out: str | Path = "runs/longtail/gpu_check", bench: bool = True, n: 
         from unseg.bench import run_bench
         res["bench"] = run_bench("hkmeans", device=device, quick=False)
     out = Path(out); data = out / "scenes"
-    if not (data / "val.json").exists(): synth(data, preset="scenes", n=n, size=size, seed=0, progress=False, workers=8)
+    if not (data / "val.json").exists(): synth(data, kind="scenes", n=n, size=size, seed=0, progress=False, workers=8)
     cfg = make_config(Config, data=str(data), run_dir=str(out / "run"), proposals="maskrcnn", proposal_preset="gpu",
                       proposal_steps=proposal_steps, steps=steps, batch_size=16, crop_size=96, lr=3e-4, num_workers=8,
                       k=0, k_grid=(25, 50, 100, 150, 200, 300), device=device)

@@ -14,13 +14,15 @@ from torchvision.models.detection import MaskRCNN
 from torchvision.models.detection.backbone_utils import BackboneWithFPN
 from torchvision.models.detection.faster_rcnn import FastRCNNPredictor, TwoMLPHead
 from torchvision.models.detection.mask_rcnn import MaskRCNNHeads, MaskRCNNPredictor
+from torchvision.models.detection.anchor_utils import AnchorGenerator
 from torchvision.ops.feature_pyramid_network import LastLevelMaxPool
 from .core import Instances, Method, get_device, make_config, register_method, seed_everything
 from .data import CocoFolder, Compose, RandomHFlip, collate
 from .train import LoopConfig, Trainer, load_checkpoint, loop_config
 
 # %% auto #0
-__all__ = ['MaskRCNNConfig', 'Config', 'label_maps', 'build_model', 'make_loss_fn', 'train', 'load_weights', 'load', 'segment']
+__all__ = ['MaskRCNNConfig', 'Config', 'label_maps', 'build_model', 'make_loss_fn', 'train_categories', 'train', 'load_weights',
+           'load', 'segment']
 
 # %% ../nbs/11_oracle.ipynb #60bdbe42
 @dataclass
@@ -31,6 +33,9 @@ class MaskRCNNConfig(LoopConfig):
     box_head_dim: int = 256              # 1024 in the standard Mask R-CNN
     trainable_layers: int = 5            # backbone stages trained (5 = all, needed from scratch)
     image_size: int = 128                # images are resized to image_size (min and max side) inside the model
+    anchor_sizes: tuple = (8, 16, 32, 64, 128)   # anchor side (px) per FPN level P2-P6; torchvision's 32-512 miss small objects
+    aspect_ratios: tuple = (0.5, 1.0, 2.0)       # anchor height / width, the same on every level
+    parts: bool = False                  # also train on part annotations (those with a parent_id); class-agnostic AP counts top-level objects
     rpn_proposals: int = 300             # proposals kept per image after NMS (train; half at test)
     box_batch: int = 128                 # RoIs sampled per image for the box / mask losses
     detections: int = 100                # detections per image at test time
@@ -50,6 +55,7 @@ class Config(MaskRCNNConfig):
     train_split: str = "train.json"
     run_dir: str = "runs/oracle/smoke"
     class_agnostic: bool = True          # True: object vs background; False: one class per dataset category
+    categories: str = "all"              # all | base: drop the annotations of categories whose split is 'novel' (Weng et al.)
     hflip: bool = True                   # random horizontal flips
     backbone_ckpt: str = ""              # optional local ResNet state dict (torchvision key names)
     ckpt: str = ""                       # optional local Mask R-CNN state dict / unseg checkpoint to start from
@@ -93,7 +99,9 @@ def build_model(num_classes: int, cfg: Config = Config()) -> MaskRCNN:
     backbone = BackboneWithFPN(body, {f"layer{k}": str(k - 1) for k in range(1, 5)}, [c, 2 * c, 4 * c, 8 * c], C,
                                extra_blocks=LastLevelMaxPool())                   # strides 4, 8, 16, 32 (+ 64)
     P = cfg.rpn_proposals
-    return MaskRCNN(backbone, num_classes=None, min_size=cfg.image_size, max_size=cfg.image_size,
+    if len(cfg.anchor_sizes) != 5: raise ValueError(f"oracle.Config.anchor_sizes={cfg.anchor_sizes}: expected 5 sizes (FPN levels P2-P6)")
+    anchors = AnchorGenerator(tuple((int(a),) for a in cfg.anchor_sizes), (tuple(float(r) for r in cfg.aspect_ratios),) * 5)
+    return MaskRCNN(backbone, num_classes=None, min_size=cfg.image_size, max_size=cfg.image_size, rpn_anchor_generator=anchors,
                     box_head=TwoMLPHead(C * 7 * 7, R), box_predictor=FastRCNNPredictor(R, num_classes),
                     mask_head=MaskRCNNHeads(C, (C,) * 4, 1), mask_predictor=MaskRCNNPredictor(C, C, num_classes),
                     rpn_pre_nms_top_n_train=2 * P, rpn_post_nms_top_n_train=P,
@@ -102,13 +110,16 @@ def build_model(num_classes: int, cfg: Config = Config()) -> MaskRCNN:
                     box_score_thresh=cfg.score_thresh)
 
 # %% ../nbs/11_oracle.ipynb #fed19cc9
-def make_loss_fn(to_contig: torch.Tensor):
-    "`loss_fn(model, batch) -> {'loss', 'loss_classifier', ...}` for a collated `CocoFolder` batch."
+def make_loss_fn(to_contig: torch.Tensor, parts: bool = True):
+    "`loss_fn(model, batch) -> {'loss', 'loss_classifier', ...}` for a collated `CocoFolder` batch (category ids in `labels`); instances whose id maps to 0 are dropped, and parts unless `parts`."
     def loss_fn(model, batch):
         targets = []
-        for m, b, l in zip(batch["masks"], batch["boxes"], batch["labels"]):
-            ok = (b[:, 2] > b[:, 0]) & (b[:, 3] > b[:, 1])                        # positive width and height
-            targets.append(dict(boxes=b[ok].float(), labels=to_contig.to(l.device)[l[ok]], masks=m[ok].to(torch.uint8)))
+        parents = batch.get("parents") or [torch.full((len(l),), -1, dtype=torch.long) for l in batch["labels"]]
+        for m, b, l, par in zip(batch["masks"], batch["boxes"], batch["labels"], parents):
+            c = to_contig.to(l.device)[l.clamp(max=len(to_contig) - 1)] * (l < len(to_contig))
+            ok = (b[:, 2] > b[:, 0]) & (b[:, 3] > b[:, 1]) & (c > 0)             # positive width and height, a kept category
+            if not parts: ok &= par < 0                                           # top-level objects only
+            targets.append(dict(boxes=b[ok].float(), labels=c[ok], masks=m[ok].to(torch.uint8)))
         losses = model(list(batch["image"]), targets)
         return {"loss": sum(losses.values()), **losses}
     return loss_fn
@@ -116,16 +127,22 @@ def make_loss_fn(to_contig: torch.Tensor):
 def _run_config(cfg: Config, cat_ids: list[int]) -> dict:
     return {**{k: v for k, v in dataclasses.asdict(cfg).items() if k != "presets"}, "cat_ids": list(cat_ids)}
 
+def train_categories(categories: list[dict], which: str = "all") -> list[int]:
+    "Ids of the categories the oracle learns: every one (`all`), or those whose `split` is not `novel` (`base`)."
+    if which not in ("all", "base"): raise ValueError(f"oracle.Config.categories: expected 'all' or 'base', got {which!r}")
+    return [c["id"] for c in categories if which == "all" or c.get("split", "base") != "novel"]
+
 def train(cfg: Config = Config()) -> Path:
     "Train the oracle on `cfg.data/cfg.train_split`; returns `cfg.run_dir` (checkpoint at `ckpt/last.pt`)."
     seed_everything(cfg.seed)
-    ds = CocoFolder(Path(cfg.data) / cfg.train_split, transforms=Compose([RandomHFlip(0.5)]) if cfg.hflip else None,
-                    class_agnostic=cfg.class_agnostic)
-    cat_ids = [1] if cfg.class_agnostic else ds.cat_ids
-    to_contig, _ = label_maps(cat_ids)
+    ds = CocoFolder(Path(cfg.data) / cfg.train_split, transforms=Compose([RandomHFlip(0.5)]) if cfg.hflip else None)
+    kept = train_categories(ds.categories, cfg.categories)
+    cat_ids = [1] if cfg.class_agnostic else kept
+    to_contig, _ = label_maps(kept)
+    if cfg.class_agnostic: to_contig = (to_contig > 0).long()                     # every kept category -> label 1
     model = build_model(len(cat_ids) + 1, cfg)
     if cfg.ckpt: load_weights(model, cfg.ckpt)
-    Trainer(model, make_loss_fn(to_contig), ds, loop_config(cfg), cfg.run_dir, collate_fn=collate,
+    Trainer(model, make_loss_fn(to_contig, cfg.parts), ds, loop_config(cfg), cfg.run_dir, collate_fn=collate,
             run_config=_run_config(cfg, cat_ids)).fit()
     return Path(cfg.run_dir)
 

@@ -95,7 +95,7 @@ def ensure_scenes(data: str | os.PathLike, preset: str | None = None, seed: int 
     from unseg.synth import synth
     kw = {**SCENES.get(preset or "smoke", SCENES["smoke"]), **synth_kw}
     kw.setdefault("workers", os.cpu_count() if kw["n"] >= 500 else 0)
-    synth(data, preset="scenes", seed=seed, progress=False, **kw)
+    synth(data, kind="scenes", seed=seed, progress=False, **kw)
     return data
 
 def run_baselines(data: str | os.PathLike | None = None, preset: str | None = None, out: str | os.PathLike | None = None,

@@ -192,6 +192,7 @@ class SOLOConfig(LoopConfig):
     grids: tuple = (12, 10, 8, 6, 4)    # (40, 36, 24, 16, 12) at 800 px
     scale_ranges: tuple = ()            # () = the paper's ranges scaled by image_size / 800
     center_sigma: float = 0.2
+    parts: bool = True                  # train on annotations with a parent_id too (False: top-level objects only)
     image_size: int = 128               # square training size (multiple of 32)
     hflip: bool = True
     loss: str = "weak"                  # weak: projection Dice + pairwise | full: Dice on the full mask (Table 7d)
@@ -258,9 +259,12 @@ class PseudoMaskDataset(Dataset):
     def __getitem__(self, i):
         cfg, it = self.cfg, self.ds[i]
         anns = [a for a in self.ds.coco.imgToAnns.get(self.ds.ids[i], []) if not a.get("iscrowd", 0)]   # CocoFolder's order
+        keep = torch.tensor([cfg.parts or a.get("parent_id") is None for a in anns], dtype=torch.bool)
+        anns = [a for a, k in zip(anns, keep.tolist()) if k]
+        if not keep.all(): it = dict(it, masks=it["masks"][keep])
         D = cfg.emb_dim
-        has = torch.tensor([len(a.get("emb") or []) == D for a in anns], dtype=torch.bool)
-        emb = torch.tensor([a["emb"] if h else [0.0] * D for a, h in zip(anns, has.tolist())], dtype=torch.float32).view(-1, D)
+        has = torch.tensor([D > 0 and len(a.get("emb") or []) == D for a in anns], dtype=torch.bool)
+        emb = torch.tensor([a["emb"] if h else [0.0] * D for a, h in zip(anns, has.tolist())], dtype=torch.float32).view(len(anns), D)
         S = cfg.image_size
         img = F.interpolate(it["image"][None], size=(S, S), mode="bilinear", align_corners=False, antialias=True)[0]
         masks = F.interpolate(it["masks"][None].float(), size=(S, S), mode="nearest")[0] > 0.5 if len(anns) else torch.zeros(0, S, S, dtype=torch.bool)

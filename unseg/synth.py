@@ -15,9 +15,10 @@ from .core import atomic_path, save_json, encode_masks, make_config
 
 # %% auto #0
 __all__ = ['SHAPES', 'DIGIT_SHAPES', 'SHAPE_FAMILY', 'TEXTURES', 'PART_CATEGORIES', 'COMPOSITE_NAMES', 'BODY_SHAPES', 'PHOTOS',
-           'PRESETS', 'digit_glyphs', 'texture', 'object_alpha', 'draw_object', 'scenes_vocabulary', 'background',
-           'ScenesConfig', 'check_scenes_config', 'zipf_probs', 'render_scene', 'DigitsConfig', 'check_digits_config',
-           'digits_vocabulary', 'render_digits', 'frequency_bucket', 'zipf_exponent', 'synth']
+           'KINDS', 'PRESETS', 'CPU_SCENES', 'TIER_SETS', 'digit_glyphs', 'texture', 'object_alpha', 'draw_object',
+           'scenes_vocabulary', 'background', 'ScenesConfig', 'check_scenes_config', 'zipf_probs', 'render_scene',
+           'DigitsConfig', 'check_digits_config', 'digits_vocabulary', 'render_digits', 'frequency_bucket',
+           'zipf_exponent', 'synth']
 
 # %% ../nbs/01_synth.ipynb #4c40c2b9
 def _ring_pts(n, r=1.0, phase=-np.pi / 2, rx=None, ry=None, cx=0.0, cy=0.0):
@@ -162,7 +163,7 @@ COMPOSITE_NAMES = ["robot", "beetle", "lantern", "totem", "rover", "owl", "cactu
 BODY_SHAPES = ["disc", "square", "hexagon", "ellipse", "rectangle", "octagon", "pentagon", "heart"]
 
 @lru_cache(maxsize=8)
-def _vocabulary(vocab_seed: int, n_categories: int, n_composites: int) -> tuple:
+def _vocabulary(vocab_seed: int, n_categories: int, n_composites: int, n_novel: int = 0) -> tuple:
     rng = np.random.default_rng(np.random.SeedSequence(vocab_seed, spawn_key=(2,)))
     reserved = set(PART_CATEGORIES.values())
     comps = []
@@ -189,16 +190,22 @@ def _vocabulary(vocab_seed: int, n_categories: int, n_composites: int) -> tuple:
     rest = rng.permutation(sorted(set(range(1, K + 1)) - set(comp_ranks.tolist())))
     for c, r in zip(comps, comp_ranks): c["rank"] = int(r)
     for c, r in zip(sorted(simple, key=lambda c: c["name"]), rest): c["rank"] = int(r)
+    for c in cats: c["novel"] = False
+    if n_novel:                                                              # held out of training (own stream: the
+        nrng = np.random.default_rng(np.random.SeedSequence(vocab_seed, spawn_key=(3,)))   # rest of the vocabulary is unchanged)
+        for i in nrng.choice(len(simple), n_novel, replace=False): simple[int(i)]["novel"] = True
     return tuple(cats)
 
-def scenes_vocabulary(vocab_seed: int = 0, n_categories: int = 112, n_composites: int = 8) -> list[dict]:
-    "Categories of the `scenes` preset (simple, composite, part), a function of `vocab_seed` only."
+def scenes_vocabulary(vocab_seed: int = 0, n_categories: int = 112, n_composites: int = 8, n_novel: int = 0) -> list[dict]:
+    "Categories of the `scenes` preset (simple, composite, part), a function of `vocab_seed` only; `n_novel` simple ones are held out (`novel=True`)."
     if not 1 <= n_categories <= len(SHAPE_FAMILY) * len(TEXTURES) - len(PART_CATEGORIES) - n_composites:
         raise ValueError(f"scenes_vocabulary: n_categories={n_categories} must be in [1, "
                          f"{len(SHAPE_FAMILY) * len(TEXTURES) - len(PART_CATEGORIES) - n_composites}] (shape x texture pairs)")
     if not 0 <= n_composites <= len(COMPOSITE_NAMES):
         raise ValueError(f"scenes_vocabulary: n_composites={n_composites} must be in [0, {len(COMPOSITE_NAMES)}]")
-    return [dict(c) for c in _vocabulary(int(vocab_seed), int(n_categories), int(n_composites))]
+    if not 0 <= n_novel < n_categories:
+        raise ValueError(f"scenes_vocabulary: n_novel={n_novel} must be in [0, n_categories={n_categories}) (novel categories are simple ones)")
+    return [dict(c) for c in _vocabulary(int(vocab_seed), int(n_categories), int(n_composites), int(n_novel))]
 
 # %% ../nbs/01_synth.ipynb #cf162a16
 PHOTOS = ["astronaut", "coffee", "chelsea", "rocket", "coins", "camera", "hubble_deep_field", "immunohistochemistry",
@@ -262,6 +269,8 @@ class ScenesConfig:
     min_scale: float = 0.05         # object side / image side, log-uniform in [min_scale, max_scale]
     max_scale: float = 0.9
     composite_min_scale: float = 0.3
+    n_novel: int = 0                # simple categories held out of training: they appear only in validation images
+    novel_frac: float = 0.15        # share of validation objects drawn (uniformly) from the novel categories
     max_digit_rotation: float = 30.0  # degrees
     p_photo: float = 0.5            # background kinds: photo, texture, else smooth noise
     p_texture_bg: float = 0.3
@@ -275,7 +284,7 @@ class ScenesConfig:
     common_frac: float = 0.05
 
 def _check_fractions(cfg, name):
-    for f in ["min_visible", "p_unannotated", "rare_frac", "common_frac"]:
+    for f in ["min_visible", "p_unannotated", "rare_frac", "common_frac", "novel_frac"]:
         if hasattr(cfg, f) and not 0 <= getattr(cfg, f) <= 1:
             raise ValueError(f"{name}.{f}={getattr(cfg, f)} must be in [0, 1]")
 
@@ -288,7 +297,7 @@ def check_scenes_config(cfg: ScenesConfig) -> ScenesConfig:
     if not 0 < cfg.min_scale <= cfg.max_scale <= 1:
         raise ValueError(f"ScenesConfig: need 0 < min_scale <= max_scale <= 1, got {cfg.min_scale}, {cfg.max_scale}")
     if cfg.p_photo + cfg.p_texture_bg > 1: raise ValueError("ScenesConfig: p_photo + p_texture_bg must be <= 1")
-    scenes_vocabulary(cfg.vocab_seed, cfg.n_categories, cfg.n_composites)   # raises on a bad vocabulary size
+    scenes_vocabulary(cfg.vocab_seed, cfg.n_categories, cfg.n_composites, cfg.n_novel)   # raises on a bad vocabulary size
     return cfg
 
 # %% ../nbs/01_synth.ipynb #dfd59dd3
@@ -329,16 +338,20 @@ def _finish(rng, img, lab, recs, min_area, min_visible, p_unannotated, all_ids, 
     return dict(image=(img.clip(0, 1) * 255 + 0.5).astype(np.uint8), instances=inst,
                 not_exhaustive_category_ids=not_exh, neg_category_ids=neg)
 
-def render_scene(rng: np.random.Generator, size: int = 256, cfg: ScenesConfig | None = None) -> dict:
-    "One `scenes` image: `dict(image (H, W, 3) uint8, instances [dict(category_id, mask, parent)], neg_category_ids, not_exhaustive_category_ids)`."
+def render_scene(rng: np.random.Generator, size: int = 256, cfg: ScenesConfig | None = None, split: str = "train") -> dict:
+    "One `scenes` image: `dict(image (H, W, 3) uint8, instances [dict(category_id, mask, parent)], neg_category_ids, not_exhaustive_category_ids)`; novel categories only when `split='val'`."
     cfg = cfg or ScenesConfig()
-    voc = _vocabulary(cfg.vocab_seed, cfg.n_categories, cfg.n_composites)
-    whole = sorted((c for c in voc if not c["is_part"]), key=lambda c: c["rank"])
+    if split not in ("train", "val"): raise ValueError(f"render_scene: split must be 'train' or 'val', got {split!r}")
+    voc = _vocabulary(cfg.vocab_seed, cfg.n_categories, cfg.n_composites, cfg.n_novel)
+    whole = sorted((c for c in voc if not c["is_part"] and not c["novel"]), key=lambda c: c["rank"])   # Zipf over base ranks
+    novel = [c for c in voc if c["novel"]]
     by_id = {c["id"]: c for c in voc}
     img = background(rng, size, cfg.p_photo, cfg.p_texture_bg)
     lab = np.full((size, size), -1, np.int32)
     n = int(rng.integers(cfg.min_objects, cfg.max_objects + 1))
     cats = [whole[i] for i in rng.choice(len(whole), n, p=zipf_probs(len(whole), cfg.alpha))]
+    if novel and split == "val":                                             # (no extra draws without novel categories)
+        cats = [novel[int(rng.integers(len(novel)))] if u < cfg.novel_frac else c for c, u in zip(cats, rng.uniform(size=n))]
     s = size * np.exp(rng.uniform(math.log(cfg.min_scale), math.log(cfg.max_scale), n))
     s = np.where([c["supercategory"] == "composite" for c in cats], np.maximum(s, cfg.composite_min_scale * size), s)
     recs: list[dict] = []
@@ -452,19 +465,30 @@ def zipf_exponent(counts) -> float:
     return float(-np.polyfit(np.log(r[ok]), np.log(c[ok]), 1)[0])
 
 # %% ../nbs/01_synth.ipynb #db3e8ba8
-PRESETS = {"scenes": (ScenesConfig, check_scenes_config, render_scene),
-           "digits": (DigitsConfig, check_digits_config, render_digits)}
+KINDS = {"scenes": (ScenesConfig, check_scenes_config, render_scene),
+         "digits": (DigitsConfig, check_digits_config, render_digits)}
+PRESETS = KINDS   # the old name of this table
+
+CPU_SCENES = dict(n_categories=30, n_composites=3, n_novel=6, novel_frac=0.2, alpha=1.3, min_objects=2, max_objects=5,
+                  min_scale=0.14, max_scale=0.4, p_unannotated=0.0, rare_frac=0.02)   # sized by the oracle gate: results/cpu_tier.md
+TIER_SETS = {   # what `synth(kind=..., preset=TIER)` generates (n, size, seed and the kind's knobs)
+    "scenes": {"smoke": dict(n=64, size=128, **CPU_SCENES),          # the canonical set's structure, fewer images
+               "cpu": dict(n=600, size=128, **CPU_SCENES),           # the canonical CPU tier every method uses
+               "gpu": dict(n=2000, size=256)},                        # the benchmark at size (ScenesConfig defaults)
+    "digits": {"smoke": dict(n=48, size=64), "cpu": dict(n=400, size=64), "gpu": dict(n=4000, size=128)},
+}
 
 def _categories(preset: str, cfg) -> list[dict]:
     if preset == "digits": return digits_vocabulary()
-    return scenes_vocabulary(cfg.vocab_seed, cfg.n_categories, cfg.n_composites)
+    return scenes_vocabulary(cfg.vocab_seed, cfg.n_categories, cfg.n_composites, cfg.n_novel)
 
 def _init_worker(): cv2.setNumThreads(1)
 
 def _render_one(job) -> dict:
     "Render and write image `idx`; return its record and annotations (parents as local indices)."
-    preset, cfg, size, seed, idx, img_dir = job
-    res = PRESETS[preset][2](np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(0, idx))), size, cfg)
+    kind, cfg, size, seed, idx, img_dir, split = job
+    kw = {"split": split} if kind == "scenes" else {}
+    res = KINDS[kind][2](np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(0, idx))), size, cfg, **kw)
     fname = f"{idx:06d}.png"
     ok, buf = cv2.imencode(".png", np.ascontiguousarray(res["image"][..., ::-1]))
     if not ok: raise RuntimeError(f"synth: PNG encoding failed for {fname}")
@@ -480,25 +504,30 @@ def _render_one(job) -> dict:
     return dict(file_name=fname, height=size, width=size, anns=anns,
                 neg_category_ids=res["neg_category_ids"], not_exhaustive_category_ids=res["not_exhaustive_category_ids"])
 
-def synth(out: str | Path, preset: str = "scenes", n: int = 200, size: int = 256, seed: int = 0, workers: int = 0,
-          val_frac: float = 0.2, progress: bool = True, **preset_kwargs) -> Path:
-    "Generate `n` images of `preset` into `out` (`images/`, `annotations.json`, `train.json`, `val.json`); return `out`."
-    if preset not in PRESETS: raise ValueError(f"synth: unknown preset {preset!r}; known: {sorted(PRESETS)}")
+def synth(out: str | Path, kind: str = "scenes", n: int | None = None, size: int | None = None, seed: int = 0,
+          workers: int = 0, val_frac: float = 0.2, progress: bool = True, preset: str | None = None, **kind_kwargs) -> Path:
+    "Generate `n` images of `kind` into `out` (`images/`, `annotations.json`, `train.json`, `val.json`); `preset` (a tier) sets the defaults. Returns `out`."
+    if kind not in KINDS: raise ValueError(f"synth: unknown kind {kind!r}; known: {sorted(KINDS)}")
+    if preset is not None:
+        if preset not in TIER_SETS[kind]: raise ValueError(f"synth: no {preset!r} preset for kind {kind!r}; known: {sorted(TIER_SETS[kind])}")
+        tier = dict(TIER_SETS[kind][preset]); n = tier.pop("n") if n is None else n; size = tier.pop("size") if size is None else size
+        tier.pop("n", None); tier.pop("size", None); kind_kwargs = {**tier, **kind_kwargs}
+    n, size = 200 if n is None else n, 256 if size is None else size
     if n < 1: raise ValueError(f"synth: n={n} must be >= 1")
     if size < 32: raise ValueError(f"synth: size={size} must be >= 32 pixels")
     if not 0 <= val_frac < 1: raise ValueError(f"synth: val_frac={val_frac} must be in [0, 1)")
-    cls, check, _ = PRESETS[preset]
-    cfg = check(make_config(cls, **preset_kwargs))
+    cls, check, _ = KINDS[kind]
+    cfg = check(make_config(cls, **kind_kwargs))
     out = Path(out); img_dir = out / "images"; img_dir.mkdir(parents=True, exist_ok=True)
-    jobs = [(preset, cfg, size, seed, i, str(img_dir)) for i in range(n)]
-    bar = dict(total=n, desc=f"synth {preset}", disable=not progress)
+    n_val = int(round(n * val_frac))                                          # the split is drawn first: novel objects
+    is_val = np.zeros(n, bool); is_val[np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(1,))).permutation(n)[:n_val]] = True
+    jobs = [(kind, cfg, size, seed, i, str(img_dir), "val" if is_val[i] else "train") for i in range(n)]   # go to val only
+    bar = dict(total=n, desc=f"synth {kind}", disable=not progress)
     if workers > 0:
         with mp.get_context("spawn").Pool(workers, initializer=_init_worker) as pool:   # fork can deadlock on cv2/torch threads
             recs = list(tqdm(pool.imap(_render_one, jobs, chunksize=max(1, min(8, n // (4 * workers)))), **bar))
     else: recs = list(tqdm(map(_render_one, jobs), **bar))
 
-    n_val = int(round(n * val_frac))
-    is_val = np.zeros(n, bool); is_val[np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(1,))).permutation(n)[:n_val]] = True
     images, anns = [], []
     for i, r in enumerate(recs):
         ids = [len(anns) + j + 1 for j in range(len(r["anns"]))]
@@ -509,20 +538,24 @@ def synth(out: str | Path, preset: str = "scenes", n: int = 200, size: int = 256
                            split="val" if is_val[i] else "train",
                            image_labels=sorted({a["category_id"] for a in r["anns"]}),
                            neg_category_ids=r["neg_category_ids"], not_exhaustive_category_ids=r["not_exhaustive_category_ids"]))
-    cats = _categories(preset, cfg)
+    cats = _categories(kind, cfg)
     train_ids = {im["id"] for im in images if im["split"] == "train"}
     img_cnt, inst_cnt = np.zeros(len(cats) + 1, int), np.zeros(len(cats) + 1, int)
     for im in images:
         if im["id"] in train_ids: img_cnt[im["image_labels"]] += 1
     for a in anns:
         if a["image_id"] in train_ids: inst_cnt[a["category_id"]] += 1
+    held_out = any(c.get("novel") for c in cats)
     for c in cats:
         m = int(img_cnt[c["id"]]); fb = frequency_bucket(m, len(train_ids), cfg.rare_frac, cfg.common_frac)
-        c.update(image_count=m, instance_count=int(inst_cnt[c["id"]]), frequency=fb, split="novel" if fb == "r" else "base")
-    info = dict(description=f"unseg synthetic benchmark, preset {preset!r}", preset=preset, n=n, size=size, seed=seed,
+        nov = c.pop("novel", False) if held_out else fb == "r"             # explicit holdout, else novel = rare
+        c.pop("novel", None)
+        c.update(image_count=m, instance_count=int(inst_cnt[c["id"]]), frequency=fb, split="novel" if nov else "base")
+    info = dict(description=f"unseg synthetic benchmark, kind {kind!r}", kind=kind, preset=preset, n=n, size=size, seed=seed,
                 val_frac=val_frac, config=asdict(cfg),
                 frequency_rule=f"r: image_count <= max(1, {cfg.rare_frac} * n_train); c: <= {cfg.common_frac} * n_train; "
-                               "f: otherwise (n_train = number of training images); split: novel = r, base = c|f")
+                               "f: otherwise (n_train = number of training images); split: "
+                               + ("novel = the held-out categories (validation images only)" if held_out else "novel = r, base = c|f"))
     def dump(name, keep):
         ims = [im for im in images if keep(im)]; ids = {im["id"] for im in ims}
         save_json(dict(info=info, images=ims, annotations=[a for a in anns if a["image_id"] in ids], categories=cats),

@@ -4,10 +4,10 @@
 
 # %% ../nbs/04_train.ipynb #40acafb2
 from __future__ import annotations
-import atexit, contextlib, json, math, os, random, time, warnings
+import atexit, contextlib, json, math, os, random, shutil, sys, time, warnings
 from dataclasses import dataclass, asdict, fields, is_dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, ClassVar, Iterable
 import numpy as np
 import torch
 import torch.distributed as dist
@@ -17,6 +17,7 @@ from torch.nn.parallel import DistributedDataParallel
 from torch.utils.data import DataLoader, DistributedSampler
 from tqdm import tqdm
 from .core import get_device, seed_everything, save_config, torch_save, atomic_path
+from .runs import open_run, write_run, RunConfigError
 
 # %% auto #0
 __all__ = ['LoopConfig', 'loop_config', 'lr_factor', 'Hook', 'EMAHook', 'amp_dtype', 'autocast', 'to_device', 'list_collate',
@@ -52,6 +53,8 @@ class LoopConfig:
     poly_power: float = 0.9
     momentum: float = 0.9                 # sgd
     find_unused_parameters: bool = False  # DDP, for models whose loss skips some parameters
+    preset: str = "cpu"                   # the preset this config was built from (set by make_config; provenance only)
+    choices: ClassVar[dict] = _CHOICES
 
     def __post_init__(self):
         for k, ok in _CHOICES.items():
@@ -404,22 +407,43 @@ def read_metrics(run_dir) -> list[dict]:
     if not p.exists(): raise FileNotFoundError(f"{p}: no metrics file")
     return [json.loads(l) for l in p.read_text().splitlines() if l.strip()]
 
+def _open(self: Trainer) -> str:
+    "Check the run folder against this run's config on rank 0 (`unseg.runs.open_run`); every rank gets the verdict."
+    rc = self.cfg if self.run_config is None else self.run_config
+    verdict = ["new", ""]
+    if self.is_main:
+        try:
+            if not self.resume:                                                 # start over, whatever the folder holds
+                for p in (self.ckpt_path, self.metrics_path): p.unlink(missing_ok=True)
+            verdict[0] = open_run(self.run_dir, rc, log=print if self.cfg.progress else None)
+        except RunConfigError as e: verdict = ["error", str(e)]
+    if self.world_size > 1: dist.broadcast_object_list(verdict, src=0)
+    if verdict[0] == "error": raise RunConfigError(verdict[1])
+    if self.is_main and verdict[0] != "reuse":
+        write_run(self.run_dir, rc, status="running", seed=self.cfg.seed, preset=self.cfg.preset, device=str(self.device))
+    return verdict[0]
+
+def _progress_line(self: Trainer, rec: dict, t_start: float) -> str:
+    terms = " ".join(f"{k.removeprefix('loss_')} {v:.3g}" for k, v in rec.items() if k.startswith("loss_"))
+    return (f"{self.run_dir.name}: step {rec['step']}/{self.cfg.steps} loss {rec['loss']:.4g} ({terms}) "
+            f"{rec['img_per_s']:.1f} img/s, {time.perf_counter() - t_start:.0f} s")
+
 def _fit(self: Trainer) -> nn.Module:
     "Train until `cfg.steps` optimizer steps are done (continuing from `ckpt/last.pt` when `resume`); returns the model."
     cfg = self.cfg
     seed_everything(cfg.seed + self.rank)
-    ck = load_checkpoint(self.ckpt_path) if self.resume and self.ckpt_path.exists() else None
+    self.run_status = self._open()
+    ck = load_checkpoint(self.ckpt_path) if self.ckpt_path.exists() else None
     if ck is not None: self._load_state(ck)
-    if self.is_main:
-        _trim_metrics(self.metrics_path, self.step)
-        if isinstance(self.run_config, dict):
-            with atomic_path(self.run_dir/"config.yaml") as tmp: tmp.write_text(yaml.safe_dump(self.run_config, sort_keys=False))
-        else: save_config(cfg if self.run_config is None else self.run_config, self.run_dir/"config.yaml")
+    if self.is_main: _trim_metrics(self.metrics_path, self.step)
     for h in self.hooks: h.before_fit(self)
     if ck is not None: _set_rng_state(ck["rng"][self.rank] if len(ck["rng"]) == self.world_size else ck["rng"][0])
     self.wrapped.train()
-    pbar = tqdm(total=cfg.steps, initial=self.step, disable=not (cfg.progress and self.is_main), desc=self.run_dir.name, dynamic_ncols=True)
-    sums, n, n_img, t0 = {}, 0, 0, time.perf_counter()
+    show = cfg.progress and self.is_main
+    tty = show and sys.stderr.isatty()                                     # a bar on a terminal, else ~20 lines a run
+    every, next_line = max(1, math.ceil(cfg.steps / 20)), self.step + 1
+    pbar = tqdm(total=cfg.steps, initial=self.step, disable=not tty, desc=self.run_dir.name, dynamic_ncols=True)
+    sums, n, n_img, t0 = {}, 0, 0, time.perf_counter(); t_start, step0 = t0, self.step
     try:
         while self.step < cfg.steps:
             logs = self._train_step()
@@ -428,14 +452,20 @@ def _fit(self: Trainer) -> nn.Module:
             if self.step % cfg.log_every == 0 or self.step == cfg.steps:
                 rec = self._log(sums, n, time.perf_counter() - t0, n_img)
                 pbar.set_postfix(loss=f"{rec['loss']:.4g}", img_s=f"{rec['img_per_s']:.1f}")
+                if show and not tty and (self.step >= next_line or self.step == cfg.steps):
+                    print(self._progress_line(rec, t_start), flush=True); next_line = (self.step // every + 1) * every
                 sums, n, n_img, t0 = {}, 0, 0, time.perf_counter()
             if self.step % cfg.ckpt_every == 0 or self.step == cfg.steps: self.save_checkpoint()
     finally: pbar.close()
     for h in self.hooks: h.after_fit(self)
     if self.world_size > 1: dist.barrier()
+    if self.is_main and self.run_status != "reuse":
+        write_run(self.run_dir, self.cfg if self.run_config is None else self.run_config, status="done", seed=cfg.seed,
+                  preset=cfg.preset, device=str(self.device), wall_s=round(time.perf_counter() - t_start, 1),
+                  steps_trained=self.step - step0, world_size=self.world_size)
     return self.model
 
-Trainer._log, Trainer.fit = _log, _fit
+Trainer._log, Trainer.fit, Trainer._open, Trainer._progress_line = _log, _fit, _open, _progress_line
 
 def fit(model: nn.Module, loss_fn: Callable, dataset, cfg: LoopConfig | None, run_dir, **kw) -> nn.Module:
     "`Trainer(model, loss_fn, dataset, cfg, run_dir, **kw).fit()`."
