@@ -20,9 +20,10 @@ venv: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/unseg demo --out demo_out
 
+# UNSEG_PRESET=smoke: a config built without a preset is the seconds-long smoke tier, and a cpu/gpu-tier run fails
 test: $(STAMP)
-	$(BIN)/nbdev_test --n_workers 2 --timing
-	$(BIN)/python -m pytest -q tests
+	UNSEG_PRESET=smoke $(BIN)/nbdev_test --n_workers 2 --timing
+	UNSEG_PRESET=smoke $(BIN)/python -m pytest -q tests
 
 export: $(STAMP)
 	$(BIN)/nbdev_export

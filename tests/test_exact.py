@@ -10,11 +10,6 @@ def tiny(tmp_path_factory):
     torch.set_num_threads(1)
     return ensure_data(tmp_path_factory.mktemp("exact") / "data", n=12, size=64)
 
-@pytest.fixture(autouse=True)
-def registered(monkeypatch):
-    "The lead adds unseg.exact to METHOD_MODULES; until then the test adds it."
-    if "unseg.exact" not in cli.METHOD_MODULES: monkeypatch.setattr(cli, "METHOD_MODULES", cli.METHOD_MODULES + ["unseg.exact"])
-
 def test_cli_round_trip(tiny, tmp_path):
     run = tmp_path / "run"
     cli.main(["train", "exact", "--set", f"data={tiny}", f"run_dir={run}", "cls_steps=8", "steps=1", "image_size=64",

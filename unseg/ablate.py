@@ -18,9 +18,9 @@ from .core import atomic_path, load_json, save_json
 if TYPE_CHECKING: import nbformat, pandas as pd  # imported where used: ablation notebooks import this module
 
 # %% auto #0
-__all__ = ['METRICS', 'OUT_PARAM', 'SPEC_FIELDS', 'save_metrics', 'notebook_parameters', 'Spec', 'project_root', 'point_id',
-           'load_spec', 'cell_flags', 'drop_flagged_cells', 'default_skip_flags', 'run_point', 'results_table',
-           'regen_command', 'write_results', 'run_ablation']
+__all__ = ['METRICS', 'OUT_PARAM', 'SPEC_FIELDS', 'ROW_KEYS', 'save_metrics', 'notebook_parameters', 'Spec', 'project_root',
+           'point_id', 'load_spec', 'cell_flags', 'drop_flagged_cells', 'default_skip_flags', 'run_point', 'point_hash',
+           'results_table', 'regen_command', 'summarize', 'write_results', 'run_ablation']
 
 # %% ../nbs/06_ablate.ipynb #3ec055c5
 METRICS = "metrics.json"  # the file every ablation notebook writes into `out_dir`
@@ -74,7 +74,8 @@ class Spec:
     out_dir: Path = Path("runs/ablate")
     results_dir: Path = Path("results")
     source: Path | None = None            # the YAML file
-    root: Path = Path(".")                # project root: relative paths resolve here
+    root: Path = Path(".")                # project root: the notebook and declared folders resolve here
+    defaults: dict = field(default_factory=dict)   # the notebook's parameter defaults (for the resolved-config hash)
 
 def project_root(path: str | os.PathLike) -> Path:
     "Nearest folder at or above `path`'s folder that holds `settings.ini`, else that folder."
@@ -130,14 +131,19 @@ def load_spec(path: str | os.PathLike) -> Spec:
     timeout = raw.get("timeout", 600)
     if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0: raise err("timeout", f"expected seconds > 0, got {timeout!r}")
     pts = [{**base, **dict(zip(grid, vals))} for vals in itertools.product(*grid.values())] if grid else []
-    pts += [{**base, **p} for p in explicit]
+    for p in explicit:                                                 # a point may list its own seeds: seed: [0, 1, 2]
+        seeds = p.get("seed")
+        pts += [{**base, **p, "seed": s} for s in seeds] if isinstance(seeds, list) else [{**base, **p}]
     seen, points = set(), []
     for p in pts:
         key = json.dumps(p, sort_keys=True, default=str)
         if key not in seen: seen.add(key); points.append(p)
     varied = list(dict.fromkeys([*grid, *(k for p in explicit for k in p)]))
-    return Spec(name, nb, points, varied, columns, timeout, res(raw.get("out_dir") or f"runs/ablate/{name}"),
-                res(raw.get("results_dir") or "results"), path.resolve(), root)
+    here = lambda p: Path(p).expanduser().resolve()                   # undeclared folders: under the working directory
+    return Spec(name, nb, points, varied, columns, timeout,
+                res(raw["out_dir"]) if raw.get("out_dir") else here(f"runs/ablate/{name}"),
+                res(raw["results_dir"]) if raw.get("results_dir") else here("results"), path.resolve(), root,
+                {k: v for k, v in known.items() if k != OUT_PARAM})
 
 # %% ../nbs/06_ablate.ipynb #db1937d1
 def cell_flags(source: str) -> set[str]:
@@ -203,13 +209,20 @@ def run_point(notebook: str | os.PathLike, params: dict, point_dir: str | os.Pat
                 metrics=load_json(point_dir/METRICS) if status == "ok" else {})
 
 # %% ../nbs/06_ablate.ipynb #0cce56e4
+ROW_KEYS = ("status", "error", "seconds", "cached", "config_hash", "commit")   # bookkeeping columns of a results table
+
+def point_hash(spec: Spec, params: dict) -> str:
+    "Hash of a point's resolved config: the notebook's parameter defaults overlaid with the point's parameters."
+    from unseg.runs import config_hash
+    return config_hash({**spec.defaults, **params}, exclude=frozenset({OUT_PARAM}))
+
 def results_table(spec: Spec, point_ids: Sequence[str], rows: Sequence[dict]) -> "pd.DataFrame":
-    "One row per point: `point_id`, the varied parameters, every metric, `status`, `error`, `seconds`, `cached`."
+    "One row per point: `point_id`, the varied parameters, every metric, `status`, `error`, `seconds`, `cached`, `config_hash`, `commit`."
     import pandas as pd
     keys = list(dict.fromkeys([*spec.columns, *(k for r in rows for k in r["metrics"])]))
     cell = lambda v: json.dumps(v) if isinstance(v, (list, dict)) else v
     recs = [{"point_id": pid, **{k: cell(p.get(k)) for k in spec.varied}, **{k: cell(r["metrics"].get(k, math.nan)) for k in keys},
-             **{k: r[k] for k in ("status", "error", "seconds", "cached")}} for pid, p, r in zip(point_ids, spec.points, rows)]
+             **{k: r.get(k, "") for k in ROW_KEYS}} for pid, p, r in zip(point_ids, spec.points, rows)]
     return pd.DataFrame(recs)
 
 def regen_command(spec: Spec) -> str:
@@ -219,42 +232,103 @@ def regen_command(spec: Spec) -> str:
     except ValueError: pass
     return f"unseg ablate {src}"
 
+def summarize(df: "pd.DataFrame", varied: Sequence[str], metrics: Sequence[str]) -> "pd.DataFrame":
+    "Mean and sample standard deviation (ddof 1) of each metric over the seeds of each setting (the varied parameters but `seed`), with `n`."
+    import pandas as pd
+    ok = df[df.status == "ok"].copy()
+    groups = [k for k in varied if k != "seed"]
+    num = [m for m in metrics if m in ok and pd.api.types.is_numeric_dtype(pd.to_numeric(ok[m], errors="coerce"))]
+    for m in num: ok[m] = pd.to_numeric(ok[m], errors="coerce")
+    rows = []
+    for key, g in (ok.groupby(groups, sort=False, dropna=False) if groups else [((), ok)]):
+        key = key if isinstance(key, tuple) else (key,)
+        r = dict(zip(groups, key)); r["n"] = len(g)
+        for m in num:
+            r[f"{m}_mean"] = g[m].mean(); r[f"{m}_std"] = g[m].std(ddof=1) if len(g) > 1 else math.nan
+        rows.append(r)
+    return pd.DataFrame(rows)
+
+def _pm(mean, std, fmt=".4g") -> str:
+    if mean is None or (isinstance(mean, float) and math.isnan(mean)): return ""
+    return f"{mean:{fmt}}" if std is None or math.isnan(std) else f"{mean:{fmt}} ± {std:{fmt}}"
+
 def write_results(spec: Spec, df: "pd.DataFrame") -> tuple[Path, Path]:
-    "Write `results/<name>.csv` (everything) and `results/<name>.md` (the shown columns) atomically."
+    "Write `results/<name>.csv` (every point) and `results/<name>.md` (seed summary + points) atomically."
     csv, md = spec.results_dir/f"{spec.name}.csv", spec.results_dir/f"{spec.name}.md"
     with atomic_path(csv) as tmp: df.to_csv(tmp, index=False)
-    shown = [*spec.varied, *(spec.columns or [c for c in df.columns if c not in ("point_id", *spec.varied, "status", "error", "seconds", "cached")]), "status"]
-    if (df.status != "ok").any(): shown.append("error")
+    metrics = spec.columns or [c for c in df.columns if c not in ("point_id", *spec.varied, *ROW_KEYS)]
     nb = spec.notebook.relative_to(spec.root) if spec.notebook.is_relative_to(spec.root) else spec.notebook
     head = (f"# {spec.name}\n\nGenerated by `{regen_command(spec)}` from `{nb}` "
             f"({(df.status == 'ok').sum()}/{len(df)} points ok); do not edit by hand.\n\n")
+    parts = [head]
+    if "seed" in spec.varied and (df.status == "ok").any():
+        sm = summarize(df, spec.varied, metrics)
+        shown = sm[[k for k in spec.varied if k != "seed"] + ["n"]].astype(object).copy()
+        for m in metrics:
+            if f"{m}_mean" in sm: shown[m] = [_pm(a, b) for a, b in zip(sm[f"{m}_mean"], sm[f"{m}_std"])]
+        shown["note"] = ["indicative (1 seed)" if n == 1 else "" for n in sm["n"]]
+        parts += ["## Mean ± sample std over seeds\n\n", shown.to_markdown(index=False) + "\n\n", "## Points\n\n"]
+    shown = [*spec.varied, *metrics, "status", "seconds", "commit"]
+    if (df.status != "ok").any(): shown.append("error")
     table = df[[c for c in shown if c in df]]
     table = table.astype(object).where(table.notna(), None)   # missing metrics print as blanks
-    with atomic_path(md) as tmp: tmp.write_text(head + table.to_markdown(index=False, floatfmt=".4g", missingval="") + "\n")
+    parts.append(table.to_markdown(index=False, floatfmt=".4g", missingval="") + "\n")
+    with atomic_path(md) as tmp: tmp.write_text("".join(parts))
     return csv, md
+
+def _committed(spec: Spec) -> dict:
+    "The finished points of the committed `results/<name>.csv`, by their resolved-config hash."
+    import pandas as pd
+    csv = spec.results_dir/f"{spec.name}.csv"
+    if not csv.exists(): return {}
+    try: df = pd.read_csv(csv)
+    except Exception: return {}
+    if "config_hash" not in df: return {}
+    skip = {"point_id", *spec.varied, *ROW_KEYS}
+    out = {}
+    for _, r in df[df.status == "ok"].iterrows():
+        met = {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in r.items() if k not in skip}
+        out[str(r["config_hash"])] = dict(status="ok", error="", seconds=r.get("seconds", math.nan), cached=True,
+                                          config_hash=str(r["config_hash"]), commit=r.get("commit", ""), metrics=met)
+    return out
 
 def run_ablation(spec: Spec | str | os.PathLike, workers: int = 1, rerun: bool = False,
                  skip_flags: Sequence[str] | str = "auto", progress: bool = True) -> "pd.DataFrame":
-    "Run every point of `spec` (skipping finished ones unless `rerun`), write the results table and return it."
+    "Run every point of `spec` not already finished (in the committed table, by config hash, or in its folder); the table is rewritten after each point."
+    from unseg.runs import git_commit
     spec = spec if isinstance(spec, Spec) else load_spec(spec)
     skip = default_skip_flags() if skip_flags == "auto" else tuple(skip_flags or ())
     ids = [point_id(p, spec.varied) for p in spec.points]
+    hashes = [point_hash(spec, p) for p in spec.points]
     dirs = [spec.out_dir/i for i in ids]
-    rows = [None if rerun else _cached(d) for d in dirs]
+    committed = {} if rerun else _committed(spec)
+    rows = [None if rerun else (committed.get(h) or _cached(d)) for h, d in zip(hashes, dirs)]
+    for r, h in zip(rows, hashes):
+        if r is not None: r.setdefault("config_hash", h); r.setdefault("commit", "")
     todo = [i for i, r in enumerate(rows) if r is None]
     kw = dict(timeout=spec.timeout, skip_flags=skip, rerun=True)
+    say = (lambda *a: print(*a, file=sys.stderr, flush=True)) if progress else (lambda *a: None)
+    say(f"ablate {spec.name}: {len(rows) - len(todo)} of {len(rows)} points finished; points in {spec.out_dir}, "
+        f"table in {spec.results_dir/spec.name}.csv|md")
     bar = tqdm(total=len(rows), initial=len(rows) - len(todo), desc=f"ablate {spec.name}", disable=not progress, file=sys.stderr)
+    def finish(i, row):
+        rows[i] = dict(row, config_hash=hashes[i], commit=git_commit() or "")
+        done = [j for j, r in enumerate(rows) if r is not None]         # the table grows as points finish
+        write_results(replace(spec, points=[spec.points[j] for j in done]), results_table(
+            replace(spec, points=[spec.points[j] for j in done]), [ids[j] for j in done], [rows[j] for j in done]))
+        bar.update()
     if workers <= 1 or len(todo) <= 1:
-        for i in todo: rows[i] = run_point(spec.notebook, spec.points[i], dirs[i], **kw); bar.update()
+        for i in todo: finish(i, run_point(spec.notebook, spec.points[i], dirs[i], **kw))
     else:  # papermill starts one kernel per point; `spawn` keeps the workers free of this process's state
         with ProcessPoolExecutor(min(workers, len(todo)), mp_context=mp.get_context("spawn")) as ex:
             futs = {ex.submit(run_point, spec.notebook, spec.points[i], dirs[i], **kw): i for i in todo}
             for f in as_completed(futs):
                 i = futs[f]
-                try: rows[i] = f.result()
-                except Exception as e: rows[i] = dict(status="failed", error=_error_message(e), seconds=math.nan, cached=False, metrics={})
-                bar.update()
+                try: row = f.result()
+                except Exception as e: row = dict(status="failed", error=_error_message(e), seconds=math.nan, cached=False, metrics={})
+                finish(i, row)
     bar.close()
     df = results_table(spec, ids, rows)
-    write_results(spec, df)
+    csv, md = write_results(spec, df)
+    say(f"wrote {csv} and {md}")
     return df

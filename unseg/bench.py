@@ -13,7 +13,7 @@ from .core import decode_masks, encode_masks, get_device, mask_iou, masks_to_box
 # %% auto #0
 __all__ = ['BENCHES', 'register_bench', 'device_name', 'timeit', 'peak_memory', 'compare', 'run_bench', 'random_masks',
            'naive_rle_encode', 'naive_rle_decode', 'bench_rle', 'naive_masks_to_boxes', 'bench_boxes', 'naive_mask_iou',
-           'bench_mask_iou']
+           'bench_mask_iou', 'bench_cli_help']
 
 # %% ../nbs/07_bench.ipynb #b03d909f
 BENCHES: dict[str, Callable] = {}
@@ -79,6 +79,7 @@ def compare(case: str, fn: Callable, naive: Callable, device: str | torch.device
     t = timeit(fn, warmup, iters, device)
     b = timeit(naive, naive_warmup, naive_iters, device)
     return dict(case=case, value=t["median_ms"], unit="ms", baseline=b["median_ms"], ratio=b["median_ms"] / t["median_ms"],
+                speedup=b["median_ms"] / t["median_ms"],                                   # = baseline time / time (> 1: faster)
                 min_ms=t["min_ms"], iters=iters, **peak_memory(fn, device), **info)
 
 # %% ../nbs/07_bench.ipynb #9aa65570
@@ -180,3 +181,13 @@ def bench_mask_iou(device, quick):
     a, b = random_masks(n, h, w, seed=0, device=device), random_masks(n, h, w, seed=1, device=device)
     yield compare(f"mask_iou {n}x{n} at {h}x{w}", lambda: mask_iou(a, b), lambda: naive_mask_iou(a, b), device=device,
                   iters=3 if quick else 10, naive_iters=1, naive_warmup=0 if quick else 1, n=n, h=h, w=w)
+
+@register_bench("cli_help")
+def bench_cli_help(device, quick):
+    "`unseg --help` as a process (the CLI imports torch only in the command that needs it) vs a process importing unseg.core, as the CLI did."
+    import subprocess
+    help_cmd = [sys.executable, "-m", "unseg.cli", "--help"]
+    core_cmd = [sys.executable, "-c", "import unseg.core"]
+    run = lambda cmd: subprocess.run(cmd, check=True, capture_output=True)
+    yield compare("unseg --help (process)", lambda: run(help_cmd), lambda: run(core_cmd), device="cpu",
+                  warmup=1, iters=2 if quick else 5, naive_iters=1 if quick else 3, naive_warmup=0 if quick else 1)

@@ -4,9 +4,9 @@
 
 # %% ../nbs/10_classical.ipynb #79b39502
 from __future__ import annotations
-import atexit, multiprocessing as mp, os, time
+import atexit, dataclasses, multiprocessing as mp, os, time
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import ClassVar, NamedTuple
 import higra as hg
 import numpy as np
 import torch
@@ -39,7 +39,9 @@ class Config:
     nms_iou: float = 0.7               # drop a candidate overlapping a better kept one by more than this
     top_k: int = 100                   # instances kept per image
     workers: int = 0                   # processes for a list of images (0: this one, -1: one per CPU core)
-    presets: dict = field(default_factory=lambda: {"gpu": {"workers": -1}}, repr=False)
+    preset: str = ""                   # the preset tier this config was built from (make_config sets it; provenance only)
+    presets: ClassVar[dict] = {"smoke": dict(),
+        "gpu": {"workers": -1}}
 
     def __post_init__(self):
         for name, val, ok in [("superpixels", self.superpixels, ("slic", "felzenszwalb")),
@@ -48,7 +50,6 @@ class Config:
         if not 0 <= self.min_area < self.max_area <= 1:
             raise ValueError(f"classical.Config: need 0 <= min_area < max_area <= 1, got {self.min_area}, {self.max_area}")
 
-Config.presets = Config().presets   # class-level access for make_config
 
 # %% ../nbs/10_classical.ipynb #155df14c
 def two_objects(H: int = 128, W: int = 128, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
@@ -199,4 +200,5 @@ def segment(model: Config | None, images, **kw) -> list[Instances]:
     return _pool(n).map(_segment_one, [(im.cpu(), cfg) for im in images])
 
 _ = register_method(Method("classical", Config, None, load, segment,   # train=None: nothing to train
-                       "Superpixels + higra watershed hierarchy + persistence scores (no training)"))
+                       "Superpixels + higra watershed hierarchy + persistence scores (no training)",
+                       inference=tuple(f.name for f in dataclasses.fields(Config) if f.name != "preset")))

@@ -85,20 +85,23 @@ def balanced_bce(logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
 # %% ../nbs/40a_contours.ipynb #8d3fc18c
 @dataclass
 class ContourConfig(LoopConfig):
-    "Contour detector settings; defaults = CPU smoke run."
-    name: str = "smoke"
-    data: str = ""                 # COCO folder with train.json; "" -> generate scenes into run_dir/data
+    "Contour detector settings; defaults = the cpu tier."
+    log_every: int = 20
+    steps: int = 300
+    name: str = "cpu"
+    data: str = "data/scenes_cpu"                 # COCO folder with train.json; "" -> generate scenes into run_dir/data
     run_dir: str = ""              # "" -> runs/contours/<name>
     synth_n: int = 24
     synth_size: int = 64
-    image_size: int = 64
+    image_size: int = 128
     label_frac: float = 0.25       # fraction of train.json whose annotations the detector may use
     width: int = 16
     side_weight: float = 0.5       # weight of each side output's loss
-    batch_size: int = 4
+    batch_size: int = 8
     lr: float = 3e-3
-    progress: bool = False
-    presets: ClassVar[dict] = {"gpu": dict(synth_n=2000, synth_size=128, image_size=128, label_frac=0.1, width=32,
+    progress: bool = True
+    presets: ClassVar[dict] = {"smoke": dict(name="smoke", data="", image_size=64, steps=20, batch_size=4, progress=False, log_every=10),
+        "gpu": dict(name="gpu", data="", synth_n=2000, synth_size=128, image_size=128, label_frac=0.1, width=32,
                                            steps=1500, batch_size=16, lr=2e-3, warmup_steps=50, ckpt_every=500,
                                            log_every=50, num_workers=4)}
 
@@ -110,9 +113,8 @@ class ContourConfig(LoopConfig):
 def ensure_scenes(data: str, run_dir: Path, n: int, size: int, seed: int, workers: int = 0) -> Path:
     "`data`, or a `scenes` set generated into `run_dir/data` (once)."
     if data:
-        d = Path(data)
-        if not (d / "train.json").exists(): raise FileNotFoundError(f"{d / 'train.json'}: training annotations not found (cfg.data)")
-        return d
+        from unseg.synth import ensure_dataset
+        return ensure_dataset(data)
     d = run_dir / "data"
     if not (d / "train.json").exists():
         from unseg.synth import synth
@@ -134,7 +136,7 @@ def contour_loss_fn(side_weight: float = 0.5):
 
 def train_contours(cfg: ContourConfig | None = None) -> Path:
     "Train the detector on `label_frac` of `cfg.data/train.json`; returns the run folder (`ckpt/last.pt`)."
-    cfg = cfg or ContourConfig()
+    cfg = cfg or make_config(ContourConfig)
     run_dir = Path(cfg.run_dir or f"runs/contours/{cfg.name}")
     data = ensure_scenes(cfg.data, run_dir, cfg.synth_n, cfg.synth_size, cfg.seed)
     S = cfg.image_size

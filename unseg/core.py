@@ -55,6 +55,7 @@ def load_json(path: str | os.PathLike) -> Any:
     "Read JSON, naming the file (and line/column) when it is missing or malformed."
     path = Path(path)
     if not path.exists(): raise FileNotFoundError(f"{path}: file not found")
+    if path.is_dir(): raise IsADirectoryError(f"{path}: is a folder, expected a JSON file")
     try: return json.loads(path.read_text())
     except json.JSONDecodeError as e: raise ValueError(f"{path}: invalid JSON at line {e.lineno} column {e.colno}: {e.msg}") from None
 
@@ -189,9 +190,11 @@ def _mro_attr(cls, name: str) -> dict:
     return out
 
 def config_presets(cls) -> dict[str, dict]:
-    "Named presets of config class `cls`: `cpu` (the dataclass defaults) plus its `presets` class attribute."
-    ps = cls.__dict__.get("presets", getattr(cls, "presets", None))
-    return {"cpu": {}, **(ps if isinstance(ps, dict) else {})}
+    "Named presets of config class `cls`: `cpu` (the dataclass defaults) plus its `presets`, each merged over the bases' same-named preset."
+    out: dict = {"cpu": {}}
+    for k in reversed(cls.__mro__):
+        for name, vals in (k.__dict__.get("presets") or {}).items(): out[name] = {**out.get(name, {}), **vals}
+    return out
 
 def config_choices(cls) -> dict[str, tuple]:
     "Allowed values of the string fields that take a choice (`choices` class attributes, merged over the bases)."
@@ -211,6 +214,11 @@ def config_help(cls) -> dict[str, str]:
             if m and m.group(1) in k.__dataclass_fields__: out[m.group(1)] = m.group(2).strip()
     return out
 
+def _cname(cls) -> str:
+    "`oracle.Config` for unseg's config classes, the bare name otherwise."
+    mod = cls.__module__
+    return f"{mod.split('.')[-1]}.{cls.__qualname__}" if mod.startswith("unseg.") else cls.__qualname__
+
 def _type_name(cls, key: str) -> str:
     t = typing.get_type_hints(cls).get(key)
     return getattr(t, "__name__", None) or str(t).replace("typing.", "")
@@ -228,7 +236,7 @@ def _unknown(cls, keys, names) -> ConfigError:
     k = sorted(keys)[0]
     near = difflib.get_close_matches(k, names, n=3)
     hint = f" (did you mean {', '.join(near)}?)" if near else f"; `unseg train METHOD --help` lists the {len(names)} keys"
-    return ConfigError(f"{cls.__name__}: unknown key {k!r}{hint}")
+    return ConfigError(f"{_cname(cls)}: unknown key {k!r}{hint}")
 
 def parse_overrides(items: typing.Sequence[str] | None) -> dict:
     "`['key=value', ...]` from the command line as `{key: value}`, values read as YAML (`1e-3` is a float, `[1, 2]` a list)."
@@ -254,10 +262,10 @@ def make_config(cls, preset: str | None = None, yaml_path: str | os.PathLike | N
         name = preset or default_preset()
         if name not in known:
             if preset is not None or name not in TIERS:
-                raise ConfigError(f"{cls.__name__}: unknown preset {name!r}; known: {sorted(known)}")
+                raise ConfigError(f"{_cname(cls)}: unknown preset {name!r}; known: {sorted(known)}")
             name = "cpu"                                                         # a tier the class does not define
         vals.update(known[name])
-    elif preset: raise ConfigError(f"{cls.__name__}: has no presets (asked for {preset!r})")
+    elif preset: raise ConfigError(f"{_cname(cls)}: has no presets (asked for {preset!r})")
     if yaml_path:
         try: y = yaml.safe_load(Path(yaml_path).read_text()) or {}
         except FileNotFoundError: raise FileNotFoundError(f"{yaml_path}: config file not found") from None
@@ -276,12 +284,12 @@ def make_config(cls, preset: str | None = None, yaml_path: str | os.PathLike | N
     except OmegaConfBaseException as e:
         key = str(getattr(e, "full_key", "") or "").split(".")[0].split("[")[0]
         if key in vals:
-            raise ConfigError(f"{cls.__name__}.{key}: got {vals[key]!r}, expected {_type_name(cls, key)}") from None
-        raise ConfigError(f"{cls.__name__}: {str(e).splitlines()[0]}") from None
+            raise ConfigError(f"{_cname(cls)}.{key}: got {vals[key]!r}, expected {_type_name(cls, key)}") from None
+        raise ConfigError(f"{_cname(cls)}: {str(e).splitlines()[0]}") from None
     for k, ok in config_choices(cls).items():
         if k in names and getattr(obj, k) not in ok:
-            raise ConfigError(f"{cls.__name__}.{k}: got {getattr(obj, k)!r}, expected one of {list(ok)}")
-    if tiered and "preset" in names: object.__setattr__(obj, "preset", preset or name)
+            raise ConfigError(f"{_cname(cls)}.{k}: got {getattr(obj, k)!r}, expected one of {list(ok)}")
+    if tiered and "preset" in names and "preset" not in vals: object.__setattr__(obj, "preset", name)
     return obj
 
 def config_dict(cfg) -> dict:
@@ -309,6 +317,7 @@ class Method:
     segment: Callable
     description: str = ""
     inference: tuple = ()     # config keys that matter at inference: `segment(model, images, **{key: value})` accepts them
+    control: dict = field(default_factory=dict)   # overrides giving the untrained control (random weights, 0 steps); {} -> {"steps": 0}
 
 METHODS: dict[str, Method] = {}
 

@@ -147,12 +147,14 @@ class CocoFolder(Dataset):
     "A COCO-format folder as a `Dataset` of item dicts (`image`, `masks`, `boxes`, `labels`, `parents`, ...)."
     def __init__(self, ann_file: str | os.PathLike, image_dir: str | os.PathLike | None = None,
                  transforms: Callable | None = None, class_agnostic: bool = False, with_masks: bool = True,
-                 keep_crowd: bool = False, check_files: bool = True):
+                 keep_crowd: bool = False, check_files: bool = True, image_info: bool = False):
         self.ann_file = Path(ann_file)
         self.image_dir = self.ann_file.parent / "images" if image_dir is None else Path(image_dir)
         d = load_json(self.ann_file)
+        if image_info and isinstance(d, dict):                       # an image-info file (test-dev style): no annotations
+            d = {**d, "annotations": d.get("annotations", []), "categories": d.get("categories", [])}
         if not self.image_dir.is_dir():
-            raise FileNotFoundError(f"{self.ann_file}: image folder {self.image_dir} not found (pass image_dir=)")
+            raise FileNotFoundError(f"{self.ann_file}: image folder {self.image_dir} not found (pass image_dir=, or --image-dir on the command line)")
         validate_coco(d, self.image_dir, path=self.ann_file, need_masks=with_masks, check_files=check_files)
         self.coco = COCO()
         self.coco.dataset = d

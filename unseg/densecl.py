@@ -6,6 +6,7 @@
 from __future__ import annotations
 import copy, dataclasses, os
 from dataclasses import dataclass, field
+from typing import ClassVar
 from pathlib import Path
 import torch
 import torch.nn.functional as F
@@ -14,12 +15,14 @@ from torch import nn
 from torch.utils.data import Dataset
 from torchvision.transforms import v2
 from .core import make_config, seed_everything, torch_save
+from .runs import stage_inputs
 from .data import IMAGENET_MEAN, IMAGENET_STD, CocoFolder, ImageFolder
 from .train import LoopConfig, EMAHook, Trainer, loop_config
 
 # %% auto #0
 __all__ = ['RESNETS', 'STAGES', 'ResNetBackbone', 'load_backbone_weights', 'build_backbone', 'DenseCLEncoder', 'info_nce',
-           'DenseCL', 'image_source', 'two_view_transform', 'TwoViews', 'DenseCLConfig', 'train_densecl']
+           'DenseCL', 'image_source', 'source_files', 'two_view_transform', 'TwoViews', 'DenseCLConfig',
+           'train_densecl']
 
 # %% ../nbs/50a_densecl.ipynb #e168b0f0
 RESNETS = ("resnet18", "resnet34", "resnet50", "resnet101")
@@ -150,6 +153,12 @@ def image_source(source: str | os.PathLike):
     if p.suffix == ".json": return CocoFolder(p, with_masks=False)
     return ImageFolder(p)
 
+def source_files(source: str | os.PathLike) -> list[Path]:
+    "The image files of `source` (a COCO annotation file or a folder / glob), for the stage records."
+    ds = image_source(source)
+    if isinstance(ds, CocoFolder): return [ds.image_dir / ds.coco.imgs[i]["file_name"] for i in ds.ids]
+    return list(ds.files)
+
 def two_view_transform(size: int = 224, scale: tuple = (0.2, 1.0)) -> v2.Compose:
     "The DenseCL / MoCo-v2 augmentation of one view."
     k = max(3, int(0.1 * size) // 2 * 2 + 1)                              # odd blur kernel ~ 10% of the crop
@@ -169,30 +178,31 @@ class TwoViews(Dataset):
 # %% ../nbs/50a_densecl.ipynb #9bf226f1
 @dataclass
 class DenseCLConfig(LoopConfig):
-    "DenseCL pre-training settings; defaults = CPU smoke run."
-    source: str = "data/scenes_smoke/train.json"   # COCO annotation file (labels unused) or image folder
-    run_dir: str = "runs/freesolo/smoke/densecl"
+    "DenseCL pre-training settings; defaults = the cpu tier."
+    log_every: int = 20
+    source: str = "data/scenes_cpu/train.json"   # COCO annotation file (labels unused) or image folder
+    run_dir: str = "runs/densecl/cpu"
     backbone: str = "resnet18"
     init_ckpt: str = ""            # optional checkpoint to start from (any layout `load_backbone_weights` reads)
     dim: int = 128
-    queue_size: int = 256          # 65536 in the paper
+    queue_size: int = 2048          # 65536 in the paper
     tau: float = 0.2
     loss_lambda: float = 0.5
     ema_momentum: float = 0.99     # key-encoder EMA m (0.999 in the paper); not SGD's momentum (LoopConfig.momentum)
-    crop_size: int = 64            # 224 in the paper
+    crop_size: int = 96            # 224 in the paper
     crop_scale_min: float = 0.2
-    steps: int = 2
-    batch_size: int = 4
+    steps: int = 300
+    batch_size: int = 32
     lr: float = 0.03
     optimizer: str = "sgd"
     clip_grad: float | None = None
-    ckpt_every: int = 1000
-    progress: bool = False
-    presets: dict = field(default_factory=lambda: {"gpu": dict(
+    ckpt_every: int = 100
+    progress: bool = True
+    presets: ClassVar[dict] = {"smoke": dict(source="data/scenes_smoke/train.json", run_dir="runs/freesolo/smoke/densecl", crop_size=64, steps=2, batch_size=4, queue_size=256, progress=False, log_every=10, ckpt_every=1000),
+        "gpu": dict(
         source="data/scenes_gpu/train.json", run_dir="runs/freesolo/gpu/densecl", backbone="resnet50", queue_size=16384,
-        ema_momentum=0.99, crop_size=128, steps=800, batch_size=128, lr=0.3, warmup_steps=40, num_workers=12, log_every=50)}, repr=False)
+        ema_momentum=0.99, crop_size=128, steps=800, batch_size=128, lr=0.3, warmup_steps=40, num_workers=12, log_every=50)}
 
-DenseCLConfig.presets = DenseCLConfig().presets   # make_config reads the presets from the class
 
 def train_densecl(cfg: DenseCLConfig | None = None, **overrides) -> Path:
     "Pre-train a DenseCL backbone; returns `cfg.run_dir` (with `ckpt/last.pt` and `backbone.pt`)."
@@ -202,7 +212,8 @@ def train_densecl(cfg: DenseCLConfig | None = None, **overrides) -> Path:
     model = DenseCL(cfg.backbone, cfg.dim, cfg.queue_size, cfg.tau, cfg.loss_lambda)
     if cfg.init_ckpt: load_backbone_weights(model.encoder_q.backbone, cfg.init_ckpt)
     ema = EMAHook(lambda t: t.model.encoder_k, lambda t: t.model.encoder_q, momentum=cfg.ema_momentum, save_state=False)
-    run_cfg = {k: v for k, v in dataclasses.asdict(cfg).items() if k != "presets"}
+    run_cfg = {**{k: v for k, v in dataclasses.asdict(cfg).items() if k != "presets"},
+               "inputs": stage_inputs({}, {"init": cfg.init_ckpt}, source_files(cfg.source))}   # a rerun on other images is another run
     t = Trainer(model, lambda m, b: m(b["q"], b["k"]), ds, loop_config(cfg), cfg.run_dir, hooks=[ema], run_config=run_cfg)
     t.fit()
     torch_save(t.model.encoder_q.backbone.state_dict(), Path(cfg.run_dir) / "backbone.pt")

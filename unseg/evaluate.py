@@ -22,9 +22,9 @@ from tabulate import tabulate
 from .core import encode_masks, load_json
 
 # %% auto #0
-__all__ = ['COCO_KEYS', 'random_coco_case', 'load_gt', 'load_preds', 'LVISEval', 'limit_dets_per_image', 'run_cocoeval',
-           'evaluate', 'per_category_ap', 'format_table', 'hungarian_map', 'clustering_metrics', 'semantic_miou',
-           'seg_to_boundary', 'match_boundaries', 'boundary_counts', 'boundary_f']
+__all__ = ['COCO_KEYS', 'random_coco_case', 'check_segmentation', 'load_gt', 'load_preds', 'LVISEval', 'limit_dets_per_image',
+           'run_cocoeval', 'evaluate', 'per_category_ap', 'format_table', 'hungarian_map', 'clustering_metrics',
+           'semantic_miou', 'seg_to_boundary', 'match_boundaries', 'boundary_counts', 'boundary_f']
 
 # %% ../nbs/03_evaluate.ipynb #80b1a72d
 def _ellipse(h, w, cy, cx, ry, rx):
@@ -92,8 +92,44 @@ def _rle_of(s, h, w):
     if isinstance(s, dict) and isinstance(s.get("counts"), list): return mask_utils.frPyObjects(s, h, w)
     return s
 
+def check_segmentation(s, h: int, w: int, where: str) -> float:
+    "Area of a COCO segmentation of an `h x w` image; a one-line error naming `where` when it is empty or malformed (before pycocotools sees it)."
+    if isinstance(s, list):
+        if not s: raise ValueError(f"{where}.segmentation is an empty polygon list (no mask)")
+        for k, poly in enumerate(s):
+            if not (isinstance(poly, list) and len(poly) >= 6 and len(poly) % 2 == 0 and all(isinstance(v, (int, float)) and math.isfinite(v) for v in poly)):
+                raise ValueError(f"{where}.segmentation[{k}] must be a polygon [x1, y1, x2, y2, ...] of at least 3 finite points")
+    elif isinstance(s, dict):
+        size, counts = s.get("size"), s.get("counts")
+        if not (isinstance(size, (list, tuple)) and len(size) == 2): raise ValueError(f"{where}.segmentation.size must be [height, width], got {size!r}")
+        if list(size) != [h, w]: raise ValueError(f"{where}.segmentation.size={list(size)} differs from the image's [height, width]={[h, w]}")
+        if isinstance(counts, list):
+            if not all(isinstance(c, int) and c >= 0 for c in counts) or sum(counts) != h * w:
+                raise ValueError(f"{where}.segmentation.counts: an uncompressed RLE needs non-negative integers summing to {h * w}")
+        elif not isinstance(counts, (str, bytes)): raise ValueError(f"{where}.segmentation.counts must be a string (compressed RLE) or a list, got {type(counts).__name__}")
+    else: raise ValueError(f"{where}.segmentation must be a polygon list or an RLE dict, got {type(s).__name__}")
+    if isinstance(s, dict) and isinstance(counts, (str, bytes)):
+        runs = _rle_counts(counts.encode() if isinstance(counts, str) else counts)
+        if runs is None or min(runs, default=0) < 0 or sum(runs) != h * w:
+            raise ValueError(f"{where}.segmentation.counts: a malformed compressed RLE (its runs do not cover the {h}x{w} image)")
+    try: return float(mask_utils.area(_rle_of(s, h, w)))
+    except Exception: raise ValueError(f"{where}.segmentation: pycocotools cannot read it") from None
+
+def _rle_counts(s: bytes) -> list[int] | None:
+    "The run lengths of a compressed COCO RLE string (pycocotools' `rleFrString`), or None when it is truncated."
+    cnts, p = [], 0
+    while p < len(s):
+        x, k, more = 0, 0, 1
+        while more:
+            if p >= len(s): return None
+            c = s[p] - 48; x |= (c & 0x1F) << 5 * k; more = c & 0x20; p += 1; k += 1
+            if not more and (c & 0x10): x |= -1 << 5 * k                 # sign extension
+        if len(cnts) > 2: x += cnts[-2]                                    # runs after the second are deltas
+        cnts.append(x)
+    return cnts
+
 def load_gt(gt: str | os.PathLike | dict | COCO, class_agnostic: bool = False, verbose: bool = False,
-            parts: bool | None = None) -> COCO:
+            parts: bool | None = None, iou_type: str = "bbox") -> COCO:
     "A checked private copy of the ground truth `gt` (path, COCO dict or `COCO`) as a `COCO` object; without `parts` (the class-agnostic default) annotations with a `parent_id` are dropped."
     if isinstance(gt, COCO): d, src = gt.dataset, "gt"
     elif isinstance(gt, dict): d, src = gt, "gt"
@@ -102,23 +138,37 @@ def load_gt(gt: str | os.PathLike | dict | COCO, class_agnostic: bool = False, v
     if not isinstance(d, dict): raise ValueError(f"{src}: expected a COCO-format dict, got {type(d).__name__}")
     for k in ("images", "annotations", "categories"):
         if k not in d: raise KeyError(f"{src}: missing key {k!r} (a COCO-format dict has images, annotations, categories)")
+        if not isinstance(d[k], list) or not all(isinstance(x, dict) for x in d[k]):
+            raise ValueError(f"{src}: '{k}' must be a list of objects, got {type(d[k]).__name__}")
     d = copy.deepcopy(d)
     imgs = {}
+    _int = lambda v: isinstance(v, (int, np.integer)) and not isinstance(v, bool)
     for i, im in enumerate(d["images"]):
         miss = [k for k in ("id", "height", "width") if k not in im]
         if miss: raise KeyError(f"{src}: images[{i}] is missing {miss}")
+        for k in ("id", "height", "width"):
+            if not _int(im[k]) or (k != "id" and im[k] <= 0): raise ValueError(f"{src}: images[{i}].{k}={im[k]!r} must be a {'positive ' if k != 'id' else ''}integer")
+        if im["id"] in imgs: raise ValueError(f"{src}: images[{i}].id={im['id']} is a duplicate image id")
         imgs[im["id"]] = im
+    for i, c in enumerate(d["categories"]):
+        if not _int(c.get("id")): raise ValueError(f"{src}: categories[{i}].id={c.get('id')!r} must be an integer")
     cat_ids = {c["id"] for c in d["categories"]}
     seen = set()
     for i, a in enumerate(d["annotations"]):
         miss = [k for k in ("id", "image_id", "category_id") if k not in a]
         if "segmentation" not in a and "bbox" not in a: miss.append("segmentation|bbox")
         if miss: raise KeyError(f"{src}: annotations[{i}] is missing {miss}")
-        if not (isinstance(a["id"], (int, np.integer)) and a["id"] > 0) or a["id"] in seen:
-            raise ValueError(f"{src}: annotations[{i}] has id {a['id']!r}; annotation ids must be unique positive integers "
+        if not (_int(a["id"]) and a["id"] > 0) or a["id"] in seen:
+            raise ValueError(f"{src}: annotations[{i}].id={a['id']!r}: annotation ids must be unique positive integers "
                              "(pycocotools treats id 0 as 'unmatched')")
+        if not _int(a["category_id"]): raise ValueError(f"{src}: annotations[{i}].category_id={a['category_id']!r} must be an integer")
         seen.add(a["id"])
-        if a["image_id"] not in imgs: raise ValueError(f"{src}: annotations[{i}] refers to unknown image_id {a['image_id']!r}")
+        if not _int(a["image_id"]) or a["image_id"] not in imgs: raise ValueError(f"{src}: annotations[{i}].image_id={a['image_id']!r} is not an image id of the file")
+        if iou_type == "segm":
+            if "segmentation" not in a:
+                raise ValueError(f"{src}: annotations[{i}] (id {a['id']}) has no 'segmentation': a box-only annotation cannot be "
+                                 "scored by a mask evaluation (use --iou-type bbox)")
+            im = imgs[a["image_id"]]; a["area"] = a.get("area") or check_segmentation(a["segmentation"], im["height"], im["width"], f"{src}: annotations[{i}] (id {a['id']})")
         if a["category_id"] not in cat_ids and not class_agnostic:
             raise ValueError(f"{src}: annotations[{i}] has category_id {a['category_id']!r} not in categories")
         a.setdefault("iscrowd", 0)
@@ -141,11 +191,11 @@ def load_preds(pred: str | os.PathLike | list[dict], coco: COCO, iou_type: str =
     "A checked private copy of the result list `pred` (path or list of dicts) against the ground truth `coco`."
     src = str(pred) if isinstance(pred, (str, os.PathLike)) else "pred"
     if isinstance(pred, (str, os.PathLike)): pred = load_json(pred)
-    if not isinstance(pred, list): raise TypeError(f"{src}: expected a list of result dicts, got {type(pred).__name__}")
+    if not isinstance(pred, list): raise ValueError(f"{src}: expected a COCO results file (a list of result dicts), got a {type(pred).__name__}")
     pred = copy.deepcopy(pred)
     with_bbox = None
     for i, p in enumerate(pred):
-        if not isinstance(p, dict): raise TypeError(f"{src}[{i}]: expected a result dict, got {type(p).__name__}")
+        if not isinstance(p, dict): raise ValueError(f"{src}[{i}]: expected a result dict, got {type(p).__name__}")
         need = ["image_id", "category_id", "score"] + (["segmentation"] if iou_type == "segm" else [])
         miss = [k for k in need if k not in p]
         if iou_type == "bbox" and "bbox" not in p and "segmentation" not in p: miss.append("bbox")
@@ -169,6 +219,7 @@ def load_preds(pred: str | os.PathLike | list[dict], coco: COCO, iou_type: str =
             if list(s["size"]) != [im["height"], im["width"]]:
                 raise ValueError(f"{src}[{i}]: RLE size {list(s['size'])} != image {p['image_id']} size "
                                  f"{[im['height'], im['width']]}")
+            check_segmentation(s, im["height"], im["width"], f"{src}[{i}]")
         if "bbox" in p and (len(p["bbox"]) != 4): raise ValueError(f"{src}[{i}]: bbox must be [x, y, w, h], got {p['bbox']!r}")
         if with_bbox is None: with_bbox = "bbox" in p
         elif with_bbox != ("bbox" in p):
@@ -237,7 +288,7 @@ def run_cocoeval(gt, pred, iou_type: str = "segm", class_agnostic: bool = False,
                                                  "rules are per category")
     if max_dets is not None and (not isinstance(max_dets, (int, np.integer)) or max_dets < 1):
         raise ValueError(f"max_dets must be a positive integer, got {max_dets!r}")
-    gt = load_gt(gt, class_agnostic=class_agnostic, verbose=verbose, parts=parts)
+    gt = load_gt(gt, class_agnostic=class_agnostic, verbose=verbose, parts=parts, iou_type=iou_type)
     if lvis:
         for im in gt.dataset["images"]:
             for k in ("neg_category_ids", "not_exhaustive_category_ids"):

@@ -7,7 +7,7 @@ from __future__ import annotations
 import dataclasses, json, time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Sequence
+from typing import ClassVar, Sequence
 import numpy as np
 import torch
 from .core import Instances, Method, get_device, load_json, make_config, masks_to_boxes, register_method, save_json, seed_everything
@@ -29,11 +29,11 @@ _PASTE_FIELDS = {f.name for f in dataclasses.fields(PasteConfig)}
 
 @dataclass
 class Config(oracle.MaskRCNNConfig):
-    "EXACT settings; defaults = CPU smoke run (a tiny `scenes` set with 4 categories is generated when `data` is missing)."
-    data: str = "data/exact_smoke"
+    "EXACT settings; defaults = the cpu tier (a tiny `scenes` set with 4 categories is generated when `data` is missing)."
+    data: str = "data/exact_cpu"
     train_split: str = "train.json"
     val_split: str = "val.json"
-    run_dir: str = "runs/exact/smoke"
+    run_dir: str = "runs/exact/cpu"
     max_images: int = 0                 # training images used (0: all)
     proposals: str = "classical"        # a method needing no checkpoint, or a COCO results JSON of class-agnostic masks
     bank: str = ""                      # '' extract | 'gt' ground-truth masks | path of a saved ObjectBank
@@ -52,7 +52,7 @@ class Config(oracle.MaskRCNNConfig):
     cls_backbone: str = "tiny"
     cls_width: int = 32
     cls_image_size: int = 96
-    cls_steps: int = 60
+    cls_steps: int = 300
     cls_batch: int = 8
     cls_lr: float = 2e-3
     cls_init: str = ""              # ResNet classifier: a backbone state dict to start from (see ExtractConfig)
@@ -70,10 +70,11 @@ class Config(oracle.MaskRCNNConfig):
     selection: str = "uniform"
     min_area: int = 16
     paste_in: str = "auto"              # auto | loop (PasteHook on the training device) | workers (cv2 compose) | none
-    presets: dict = field(default_factory=lambda: {"gpu": dict(
+    presets: ClassVar[dict] = {"smoke": dict(steps=2, lr=0.0002, batch_size=2, warmup_steps=0, log_every=10, ckpt_every=500, progress=False, data="data/exact_smoke", run_dir="runs/exact/smoke", cls_steps=60),
+        "gpu": dict(
         data="data/exact_gpu", run_dir="runs/exact/gpu", max_images=300, cls_width=48, cls_image_size=128, cls_steps=600,
         cls_batch=32, backbone="resnet50", fpn_channels=256, box_head_dim=1024, image_size=256, rpn_proposals=1000,
-        box_batch=256, steps=1200, batch_size=8, lr=3e-4, warmup_steps=100, amp="bf16", num_workers=6, log_every=50)}, repr=False)
+        box_batch=256, steps=1200, batch_size=8, lr=3e-4, warmup_steps=100, amp="bf16", num_workers=6, log_every=50)}
 
     def __post_init__(self):
         super().__post_init__()                                         # the loop fields
@@ -94,7 +95,6 @@ class Config(oracle.MaskRCNNConfig):
         return make_config(oracle.Config, data=self.data, run_dir=self.run_dir, class_agnostic=False, hflip=False,
                            **{k: getattr(self, k) for k in names})
 
-Config.presets = Config().presets
 
 # %% ../nbs/70c_exact.ipynb #7e8d00a7
 def ensure_data(path: str | Path, n: int = 40, size: int = 96, seed: int = 0, n_categories: int = 4, **kw) -> Path:
@@ -170,10 +170,11 @@ def _paste_in(cfg: Config) -> str:
     gpu = get_device(cfg.device).type == "cuda"
     return "loop" if gpu and cfg.placement == "random" and cfg.blend in ("hard", "gaussian") else "workers"
 
-def train(cfg: Config = Config()) -> Path:
+def train(cfg: Config | None = None) -> Path:
     "Extract, compose and train EXACT's Mask R-CNN; returns `cfg.run_dir` (checkpoint at `ckpt/last.pt`)."
+    cfg = cfg or make_config(Config)
     seed_everything(cfg.seed); run_dir = Path(cfg.run_dir); t0 = time.perf_counter()
-    if cfg.data == Config.data: ensure_data(cfg.data, seed=cfg.seed)
+    if Path(cfg.data).name.startswith("exact_") and not (Path(cfg.data) / cfg.train_split).exists(): ensure_data(cfg.data, seed=cfg.seed)
     bank, items = build_bank(cfg, run_dir); t_bank = time.perf_counter() - t0
     cat_ids = CocoFolder(Path(cfg.data) / cfg.train_split, with_masks=False).cat_ids
     to_contig, _ = oracle.label_maps(cat_ids)
@@ -200,7 +201,8 @@ def segment(model, images, **kw) -> list[Instances]:
     return oracle.segment(model, images, **kw)
 
 register_method(Method("exact", Config, train, load, segment,
-                       "EXACT: F-EM object bank from image labels + context-aware copy-paste + Mask R-CNN"))
+                       "EXACT: F-EM object bank from image labels + context-aware copy-paste + Mask R-CNN",
+                       inference=("score_thresh", "mask_thresh")))
 
 # %% ../nbs/70c_exact.ipynb #8f19955d
 def evaluate_model(model, data: str | Path, split: str = "val.json", out: str | Path | None = None) -> dict:

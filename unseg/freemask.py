@@ -6,6 +6,7 @@
 from __future__ import annotations
 import dataclasses, math, os, time
 from dataclasses import dataclass, field
+from typing import ClassVar
 from pathlib import Path
 import torch
 import torch.nn.functional as F
@@ -86,8 +87,8 @@ def free_mask_maps(feats: torch.Tensor, scales=(1.0, 0.5, 0.25), tau: float = 0.
 @dataclass
 class FreeMaskConfig:
     "Free Mask settings; `code_*`-style heuristics of the released code are explicit switches."
-    source: str = "data/scenes_smoke/train.json"   # images: COCO annotation file (labels unused) or folder
-    out: str = "runs/freesolo/smoke/freemask/pseudo_labels.json"
+    source: str = "data/scenes_cpu/train.json"   # images: COCO annotation file (labels unused) or folder
+    out: str = "runs/freemask/cpu/pseudo_labels.json"
     backbone: str = "resnet18"
     backbone_ckpt: str = ""        # DenseCL run folder / backbone.pt / torchvision or DenseCL file; "" = random init
     feature: str = "res4"          # res5 in the released code (stride 32); res4 suits small images
@@ -106,15 +107,16 @@ class FreeMaskConfig:
     batch_size: int = 8
     amp: str = "auto"
     device: str = "auto"
-    presets: dict = field(default_factory=lambda: {"gpu": dict(
+    preset: str = ""                   # the preset tier this config was built from (make_config sets it; provenance only)
+    presets: ClassVar[dict] = {"smoke": dict(source="data/scenes_smoke/train.json", out="runs/freesolo/smoke/freemask/pseudo_labels.json"),
+        "gpu": dict(
         source="data/scenes_gpu/train.json", out="runs/freesolo/gpu/freemask/pseudo_labels.json", backbone="resnet50",
-        image_size=256, batch_size=64)}, repr=False)
+        image_size=256, batch_size=64)}
 
     def __post_init__(self):
         if not 0 < self.tau < 1: raise ValueError(f"FreeMaskConfig.tau: expected a value in (0, 1), got {self.tau}")
         if self.feature not in ("res2", "res3", "res4", "res5"): raise ValueError(f"FreeMaskConfig.feature: expected res2..res5, got {self.feature!r}")
 
-FreeMaskConfig.presets = FreeMaskConfig().presets   # make_config reads the presets from the class
 
 def embed(Q: torch.Tensor, dim: int) -> torch.Tensor:
     "Query vectors `(..., E)` -> `(..., dim)` by linear interpolation along the channel axis (identity when dim is 0 or E)."

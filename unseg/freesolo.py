@@ -4,17 +4,20 @@
 
 # %% ../nbs/50d_freesolo.ipynb #1434329c
 from __future__ import annotations
-import dataclasses, json, math, time, warnings
+import dataclasses, json, math, shutil, time, warnings
 from dataclasses import dataclass, field, fields
+from typing import ClassVar
 from pathlib import Path
 import torch
 import torch.nn.functional as F
 from .bench import compare, register_bench, run_bench, timeit
-from .core import Instances, Method, get_device, load_json, make_config, register_method, save_json, seed_everything
-from .densecl import DenseCLConfig, ResNetBackbone, build_backbone, image_source, train_densecl
+from .core import (Instances, Method, atomic_path, config_dict, get_device, load_json, make_config, register_method, save_json,
+                   seed_everything)
+from .runs import open_run, stage_inputs, write_run
+from .densecl import DenseCLConfig, ResNetBackbone, build_backbone, image_source, source_files, train_densecl
 from .freemask import FreeMask, FreeMaskConfig, free_mask, free_mask_maps, generate_pseudo_labels, matrix_nms, segment_freemask
 from .solo import SOLO, SOLOConfig, build_solo, load_solo, segment_solo, solo_collate, solo_loss, solo_targets, train_solo
-from .train import throughput
+from .train import run_on_main, setup_distributed, throughput
 
 # %% auto #0
 __all__ = ['STAGES', 'Config', 'stage_config', 'run_densecl', 'run_freemask', 'run_solo', 'relabel', 'run_selftrain', 'train',
@@ -22,24 +25,24 @@ __all__ = ['STAGES', 'Config', 'stage_config', 'run_densecl', 'run_freemask', 'r
 
 # %% ../nbs/50d_freesolo.ipynb #36b0bdbb
 STAGES = ("densecl", "freemask", "solo", "selftrain", "all")
-_SHARED = ("backbone", "device", "amp", "seed", "num_workers", "progress")
+_SHARED = ("backbone", "device", "amp", "seed", "num_workers", "progress", "preset")
 
 @dataclass
 class Config:
-    "FreeSOLO pipeline settings; defaults = CPU smoke run of every stage."
+    "FreeSOLO pipeline settings; defaults = the cpu tier of every stage."
     stage: str = "all"                 # densecl | freemask | solo | selftrain | all
-    data: str = "data/scenes_smoke"    # COCO folder: its train.json images are used (labels ignored)
+    data: str = "data/scenes_cpu"    # COCO folder: its train.json images are used (labels ignored)
     images: str = ""                   # images to learn from (folder or COCO file); "" = <data>/train.json
-    run_dir: str = "runs/freesolo/smoke"
+    run_dir: str = "runs/freesolo/cpu"
     backbone: str = "resnet18"
     backbone_ckpt: str = ""            # a pre-trained checkpoint (torchvision / DenseCL / unseg): skips DenseCL
     pseudo_labels: str = ""            # stage solo: "" = <run_dir>/freemask/pseudo_labels.json
     solo_ckpt: str = ""                # stage selftrain: "" = <run_dir>/solo
-    densecl_steps: int = 2
-    densecl_batch_size: int = 4
+    densecl_steps: int = 300
+    densecl_batch_size: int = 32
     densecl_lr: float = 0.03
-    densecl_crop_size: int = 64
-    densecl_queue_size: int = 256
+    densecl_crop_size: int = 96
+    densecl_queue_size: int = 2048
     densecl_ema_momentum: float = 0.99
     freemask_feature: str = "res3"    # stride 8: on 128 px scenes res3 at 2x gave Free Mask AR100 3.5 % vs 0.8 % (res4, 1x)
     freemask_image_size: int = 256    # images are upsampled for Free Mask, as the paper does (short side 800)
@@ -52,15 +55,15 @@ class Config:
     freemask_emb_dim: int = 128
     solo_image_size: int = 128
     solo_test_size: int = 128
-    solo_steps: int = 2
-    solo_batch_size: int = 2
-    solo_lr: float = 2e-4
-    solo_warmup_steps: int = 0
+    solo_steps: int = 1000
+    solo_batch_size: int = 8
+    solo_lr: float = 0.001
+    solo_warmup_steps: int = 50
     solo_loss: str = "weak"
     solo_max_proj: bool = True
     solo_avg_weight: float = 0.1
     solo_pairwise_weight: float = 1.0
-    solo_pairwise_warmup: int = 1000
+    solo_pairwise_warmup: int = 200
     solo_sem_weight: float = 4.0
     solo_grids: tuple = (12, 10, 8, 6, 4)
     solo_fpn_channels: int = 64
@@ -78,20 +81,21 @@ class Config:
     device: str = "auto"
     seed: int = 0
     num_workers: int = 0
-    progress: bool = False
-    presets: dict = field(default_factory=lambda: {"gpu": dict(
+    progress: bool = True
+    preset: str = ""                   # the preset tier this config was built from (make_config sets it; provenance only)
+    presets: ClassVar[dict] = {"smoke": dict(data="data/scenes_smoke", run_dir="runs/freesolo/smoke", densecl_steps=2, densecl_batch_size=4, densecl_crop_size=64, densecl_queue_size=256, solo_steps=2, solo_batch_size=2, solo_lr=0.0002, solo_warmup_steps=0, solo_pairwise_warmup=1000, progress=False),
+        "gpu": dict(
         data="data/scenes_gpu", run_dir="runs/freesolo/gpu", backbone="resnet50",
         densecl_steps=800, densecl_batch_size=128, densecl_lr=0.3, densecl_crop_size=128, densecl_queue_size=16384,
         freemask_image_size=512, solo_image_size=256, solo_test_size=256, solo_steps=600, solo_batch_size=16,
         solo_warmup_steps=50, solo_pairwise_warmup=100, solo_grids=(24, 20, 16, 12, 8), solo_fpn_channels=256,
-        solo_head_channels=256, solo_num_convs=4, solo_kernel_dim=128, solo_mask_channels=128, num_workers=12)}, repr=False)
+        solo_head_channels=256, solo_num_convs=4, solo_kernel_dim=128, solo_mask_channels=128, num_workers=12)}
 
     def __post_init__(self):
         if self.stage not in STAGES: raise ValueError(f"freesolo.Config.stage: expected one of {list(STAGES)}, got {self.stage!r}")
         if self.selftrain_from not in ("backbone", "model"):
             raise ValueError(f"freesolo.Config.selftrain_from: expected 'backbone' or 'model', got {self.selftrain_from!r}")
 
-Config.presets = Config().presets   # make_config reads the presets from the class
 
 def stage_config(cfg: Config, cls, prefix: str, **extra):
     "The stage config `cls` from the `prefix`ed fields of `cfg` (plus the shared ones and `extra`)."
@@ -102,7 +106,11 @@ def stage_config(cfg: Config, cls, prefix: str, **extra):
         elif f.name in _SHARED: vals[f.name] = getattr(cfg, f.name)
     return make_config(cls, **{**vals, **extra})
 
-def _images(cfg: Config) -> str: return cfg.images or str(Path(cfg.data) / "train.json")
+def _images(cfg: Config) -> str:
+    "The images FreeSOLO learns from: `cfg.images`, else `<data>/train.json` (a missing `data/scenes_<tier>` is generated)."
+    if cfg.images: return cfg.images
+    from unseg.synth import ensure_dataset
+    return str(ensure_dataset(cfg.data) / "train.json")
 
 # %% ../nbs/50d_freesolo.ipynb #ed5d846e
 def _pretrained(cfg: Config) -> str:
@@ -117,9 +125,18 @@ def run_densecl(cfg: Config) -> Path:
     return train_densecl(stage_config(cfg, DenseCLConfig, "densecl_", source=_images(cfg), run_dir=str(Path(cfg.run_dir) / "densecl")))
 
 def run_freemask(cfg: Config) -> Path:
+    "Free Mask pseudo labels in `run_dir/freemask/`, reused when its inputs (fields, backbone, images) are unchanged."
+    d = Path(cfg.run_dir) / "freemask"
     fm = stage_config(cfg, FreeMaskConfig, "freemask_", source=_images(cfg), backbone_ckpt=_pretrained(cfg),
-                      out=str(Path(cfg.run_dir) / "freemask" / "pseudo_labels.json"))
-    return generate_pseudo_labels(fm)
+                      out=str(d / "pseudo_labels.json"))
+    inputs = stage_inputs(config_dict(fm), {"backbone": fm.backbone_ckpt}, source_files(fm.source))
+    def stage():                                                          # rank 0 only under torchrun; one label file
+        if open_run(d, inputs, done_file="pseudo_labels.json", log=print if cfg.progress else None) == "reuse": return Path(fm.out)
+        write_run(d, inputs, status="running")
+        out = generate_pseudo_labels(fm)
+        write_run(d, inputs, status="done", n_pseudo_masks=len(load_json(out)["annotations"]))
+        return out
+    return run_on_main(stage)
 
 def _solo_cfg(cfg: Config, train_json, run_dir, **kw) -> SOLOConfig:
     return stage_config(cfg, SOLOConfig, "solo_", train_json=str(train_json), run_dir=str(run_dir), **kw)
@@ -152,7 +169,8 @@ def run_selftrain(cfg: Config) -> Path:
     for r in range(1, cfg.selftrain_rounds + 1):
         model = load_solo(prev, cfg.device)
         d = Path(cfg.run_dir) / f"selftrain{r}"
-        pl = relabel(model, _images(cfg), d / "pseudo_labels.json", cfg.selftrain_thr, cfg.selftrain_max_per_img, cfg.selftrain_max_width_frac)
+        pl = run_on_main(relabel, model, _images(cfg), d / "pseudo_labels.json", cfg.selftrain_thr, cfg.selftrain_max_per_img,
+                         cfg.selftrain_max_width_frac)                   # rank 0 relabels, every rank trains on the file
         kw = dict(backbone_ckpt=_pretrained(cfg)) if cfg.selftrain_from == "backbone" else dict(init_ckpt=str(prev))
         prev = train_solo(_solo_cfg(cfg, pl, d, **kw))
     return prev
@@ -161,16 +179,26 @@ def train(cfg: Config | None = None, **overrides) -> Path:
     "Run `cfg.stage` (or the whole pipeline for 'all'); returns the stage's output (the last SOLO run for 'all')."
     cfg = make_config(Config, **overrides) if cfg is None else dataclasses.replace(cfg, **overrides)
     seed_everything(cfg.seed)
+    setup_distributed(get_device(cfg.device).type)                       # under torchrun: one process group for every stage
     if cfg.stage == "densecl": return run_densecl(cfg)
     if cfg.stage == "freemask": return run_freemask(cfg)
     if cfg.stage == "solo": return run_solo(cfg)
     if cfg.stage == "selftrain": return run_selftrain(cfg)
+    run_dir = Path(cfg.run_dir); t0 = time.perf_counter()
+    # the pipeline's own record: another config is refused (or, with --force, only the stages whose inputs changed rerun)
+    def start():
+        open_run(run_dir, cfg, log=print if cfg.progress else None, clear=False); write_run(run_dir, cfg, status="running")
+    run_on_main(start)
     if not cfg.backbone_ckpt: run_densecl(cfg)
     run_freemask(cfg); out = run_solo(cfg)
     if cfg.selftrain_rounds: out = run_selftrain(cfg)
-    save_json(dict(final=str(out), config={k: v for k, v in dataclasses.asdict(cfg).items() if k != "presets"}),
-              Path(cfg.run_dir) / "pipeline.json", indent=1)
-    return out
+    def finish():
+        with atomic_path(run_dir / "ckpt" / "last.pt") as tmp: shutil.copyfile(Path(out) / "ckpt" / "last.pt", tmp)   # the final model, where every method's is
+        save_json(dict(final=str(out), config={k: v for k, v in dataclasses.asdict(cfg).items() if k != "presets"}),
+                  run_dir / "pipeline.json", indent=1)
+        write_run(run_dir, cfg, status="done", final_stage=str(out), wall_s=round(time.perf_counter() - t0, 1))
+    run_on_main(finish)
+    return run_dir
 
 # %% ../nbs/50d_freesolo.ipynb #d87915e8
 def load(ckpt, device: str | torch.device = "auto", cfg: Config | None = None):
@@ -185,13 +213,15 @@ def load(ckpt, device: str | torch.device = "auto", cfg: Config | None = None):
     return FreeMask(fm).to(get_device(device)).eval()
 
 def segment(model, images, **kw) -> list[Instances]:
-    "Class-agnostic instances of images `(3, H, W)` in `[0, 1]` with a SOLO model or a `FreeMask`."
+    "Class-agnostic instances of images `(3, H, W)` in `[0, 1]` with a SOLO model or a `FreeMask`; `solo_*` keys (`solo_score_thr`) set SOLO's inference fields."
+    kw = {k.removeprefix("solo_"): v for k, v in kw.items()}
     if isinstance(model, FreeMask): return segment_freemask(model, images, **kw)
     if isinstance(model, SOLO): return segment_solo(model, images, **kw)
     raise TypeError(f"freesolo.segment: expected a SOLO or FreeMask model (from freesolo.load), got {type(model).__name__}")
 
 register_method(Method("freesolo", Config, train, load, segment,
-                       "FreeSOLO: DenseCL + Free Mask pseudo labels + weakly supervised SOLO + self-training (no annotations)"))
+                       "FreeSOLO: DenseCL + Free Mask pseudo labels + weakly supervised SOLO + self-training (no annotations)",
+                       inference=("solo_score_thr", "solo_test_size")))
 
 # %% ../nbs/50d_freesolo.ipynb #49fdf8cc
 @torch.no_grad()

@@ -18,15 +18,16 @@ from torchvision.transforms.v2 import functional as TF
 from .core import (Instances, Method, atomic_path, get_device, load_json, make_config, register_method,
                         save_json, seed_everything, torch_save)
 from .data import load_image
+from .core import decode_masks
 from .train import LoopConfig, Trainer, load_checkpoint, loop_config, throughput
 from .contours import gradient_magnitude, load_contours, predict_edges, ensure_scenes
 
 # %% auto #0
-__all__ = ['Hierarchy', 'owt_ucm', 'build_hierarchy', 'ucm_image', 'is_ultrametric', 'cut_regions', 'horizontal_cut',
+__all__ = ['D_SCALES', 'Hierarchy', 'owt_ucm', 'build_hierarchy', 'ucm_image', 'is_ultrametric', 'cut_regions', 'horizontal_cut',
            'cache_path', 'load_hierarchy', 'edge_maps', 'precompute_hierarchies', 'region_probs', 'scale_dist',
            'sample_tree_pairs', 'hierarchy_loss', 'naive_hierarchy_loss', 'ResNetTrunk', 'HierarchyEmbeddingNet',
-           'HierarchyDataset', 'hierarchy_collate', 'pixel_pair_loss', 'ImageContrastiveNet', 'nt_xent_loss',
-           'HierarchyConfig', 'image_files', 'build_model', 'make_loss_fn', 'prepare', 'train', 'load',
+           'HierarchyDataset', 'hierarchy_collate', 'sampler_stats', 'pixel_pair_loss', 'ImageContrastiveNet',
+           'nt_xent_loss', 'HierarchyConfig', 'image_files', 'build_model', 'make_loss_fn', 'prepare', 'train', 'load',
            'spherical_kmeans', 'embed', 'segment', 'backbone_state', 'load_backbone', 'export_backbone',
            'semantic_classes', 'semantic_map', 'trunk_features', 'linear_probe', 'image_regions', 'region_search',
            'bench_hierarchy', 'gpu_run', 'main']
@@ -168,10 +169,14 @@ def region_probs(D: torch.Tensor, sigma: float = 0.8, sampling: str = "tree") ->
     if K == 1: neg = torch.zeros_like(D)
     return pos / pos.sum(-1, keepdim=True), neg / neg.sum(-1, keepdim=True).clamp(min=1e-30)
 
-def scale_dist(D: torch.Tensor, d_scale: str = "max", levels: int = 0) -> torch.Tensor:
-    "Normalise $d_T$ (`'max'`: root height = 1, `'none'`) and optionally quantise it to `levels` levels (0 = keep all)."
-    if d_scale == "max": D = D / D.max().clamp(min=1e-12)
-    elif d_scale != "none": raise ValueError(f"scale_dist: d_scale must be 'max' or 'none', got {d_scale!r}")
+D_SCALES = ("root", "crop", "none")
+
+def scale_dist(D: torch.Tensor, d_scale: str = "root", levels: int = 0, root: float | torch.Tensor | None = None) -> torch.Tensor:
+    "Normalise $d_T$ by the image's root height `root` (`'root'`), by the largest distance present (`'crop'`; the old `'max'`) or not (`'none'`); optionally quantise to `levels` levels."
+    if d_scale == "max": d_scale = "crop"                                   # the old name of 'crop' (saved configs)
+    if d_scale == "root": D = D / torch.as_tensor(D.max() if root is None else root, dtype=D.dtype).clamp(min=1e-12)   # d_T / d_T(root)
+    elif d_scale == "crop": D = D / D.max().clamp(min=1e-12)
+    elif d_scale != "none": raise ValueError(f"scale_dist: d_scale must be one of {list(D_SCALES)}, got {d_scale!r}")
     if levels > 0: D = torch.ceil(D / D.max().clamp(min=1e-12) * levels) / levels    # d -> ceil(k d / d_max) / k
     return D
 
@@ -185,9 +190,9 @@ def _pixels_in(r: torch.Tensor, reg: torch.Tensor, K: int, gen=None) -> torch.Te
     return order[start[reg] + torch.minimum((u * counts[reg]).long(), counts[reg] - 1)]   # start_r + floor(u * count_r)
 
 def sample_tree_pairs(regions: torch.Tensor, dist: torch.Tensor, n_anchors: int = 7, n_pos: int = 10, n_neg: int = 5,
-                      sigma: float = 0.8, sampling: str = "tree", d_scale: str = "max", levels: int = 0,
+                      sigma: float = 0.1, sampling: str = "tree", d_scale: str = "root", levels: int = 0,
                       gen: torch.Generator | None = None) -> dict:
-    "Anchor/positive/negative pixel indices per image: `anchor (B, A)`, `pos (B, A, P)`, `neg (B, A, Q)` (flat into h*w), `valid (B, A)`."
+    "Anchor/positive/negative pixel indices per image: `anchor (B, A)`, `pos (B, A, P)`, `neg (B, A, Q)` (flat into h*w), `valid (B, A)`, `own (B, A, P)` (positive in the anchor's region)."
     if regions.ndim != 3: raise ValueError(f"sample_tree_pairs: regions must be (B, h, w), got shape {tuple(regions.shape)}")
     if dist.ndim != 3 or dist.shape[0] != regions.shape[0] or dist.shape[1] != dist.shape[2]:
         raise ValueError(f"sample_tree_pairs: dist must be (B, K, K) with B = {regions.shape[0]}, got shape {tuple(dist.shape)}")
@@ -195,20 +200,22 @@ def sample_tree_pairs(regions: torch.Tensor, dist: torch.Tensor, n_anchors: int 
     if regions.max() >= K: raise ValueError(f"sample_tree_pairs: region label {int(regions.max())} >= K = {K} (dist too small)")
     A, P, Q = n_anchors, n_pos, n_neg
     out = dict(anchor=torch.zeros(B, A, dtype=torch.long, device=dev), pos=torch.zeros(B, A, P, dtype=torch.long, device=dev),
-               neg=torch.zeros(B, A, Q, dtype=torch.long, device=dev), valid=torch.zeros(B, A, dtype=torch.bool, device=dev))
+               neg=torch.zeros(B, A, Q, dtype=torch.long, device=dev), valid=torch.zeros(B, A, dtype=torch.bool, device=dev),
+               own=torch.zeros(B, A, P, dtype=torch.bool, device=dev))
+    if levels == 1: sampling = "uniform"                                    # finest partition only: own-region positives
     for b in range(B):
         r = regions[b].reshape(-1)                                          # (h*w,)
         present = torch.unique(r[r >= 0])                                   # (M,)
         M = len(present)
         if M < 2: continue                                                  # no negative exists: skip the image
-        D = scale_dist(dist[b][present][:, present].float(), d_scale, levels)   # (M, M)
+        D = scale_dist(dist[b][present][:, present].float(), d_scale, levels, root=dist[b].max())   # (M, M); root height of the image
         ppos, pneg = region_probs(D, sigma, sampling)
         a = (torch.randperm(M, generator=gen)[:A] if M >= A else torch.randint(M, (A,), generator=gen)).to(dev)   # anchor regions (A,)
         pr = torch.multinomial(ppos[a], P, replacement=True, generator=gen)  # (A, P) Eq. 2
         nr = torch.multinomial(pneg[a], Q, replacement=True, generator=gen)  # (A, Q) Eq. 3
         rr = r.clone(); rr[r >= 0] = torch.searchsorted(present, r[r >= 0])   # labels -> 0..M-1
         out["anchor"][b] = _pixels_in(rr, a, M, gen); out["pos"][b] = _pixels_in(rr, pr, M, gen)
-        out["neg"][b] = _pixels_in(rr, nr, M, gen); out["valid"][b] = True
+        out["neg"][b] = _pixels_in(rr, nr, M, gen); out["valid"][b] = True; out["own"][b] = pr == a[:, None]
     return out
 
 # %% ../nbs/40b_hierarchy.ipynb #847c4eac
@@ -287,18 +294,28 @@ class HierarchyDataset(torch.utils.data.Dataset):
     "Images + cached hierarchies -> `image`, `image2` `(3, S, S)`, `regions` `(S/4, S/4)` long, `dist` `(Kmax, Kmax)`, `flip2`."
     def __init__(self, files: Sequence[str | os.PathLike], cache_dir: str | os.PathLike, size: int = 64,
                  scale: tuple = (0.5, 1.0), jitter: float = 0.4, max_regions: int = 64, augment: bool = True,
-                 root: str | os.PathLike | None = None):
+                 root: str | os.PathLike | None = None, ann_file: str | os.PathLike | None = None, shuffle: bool = False):
         self.files, self.cache_dir, self.size, self.scale, self.jitter = [Path(f) for f in files], Path(cache_dir), size, scale, jitter
         self.max_regions, self.augment, self.root = max_regions, augment, Path(root) if root else None
         if not self.files: raise ValueError("HierarchyDataset: no image files")
+        self.gt = None                                                        # {file name: top-level annotations} when given
+        if ann_file is not None:
+            d = load_json(ann_file); names = {im["id"]: Path(im["file_name"]).name for im in d["images"]}
+            self.gt = {}
+            for a in d["annotations"]:
+                if a.get("parent_id") is None and "segmentation" in a: self.gt.setdefault(names[a["image_id"]], []).append(a["segmentation"])
+        self.shuffle = shuffle
         if size % 4: raise ValueError(f"HierarchyDataset: size={size} must be a multiple of 4")
 
     def __len__(self) -> int: return len(self.files)
 
     def __getitem__(self, i: int) -> dict:
         f = self.files[i]
-        h = load_hierarchy(cache_path(self.cache_dir, str(f.relative_to(self.root)) if self.root else f.name))
+        hf = self.files[(i + 1 + i % (len(self.files) - 1)) % len(self.files)] if self.shuffle and len(self.files) > 1 else f
+        h = load_hierarchy(cache_path(self.cache_dir, str(hf.relative_to(self.root)) if self.root else hf.name))
         img = load_image(f); reg = torch.from_numpy(h.regions.astype(np.int64))[None]   # (1, H, W)
+        if self.shuffle and reg.shape[-2:] != img.shape[-2:]:                # another image's regions, at this image's size
+            reg = TF.resize(reg, list(img.shape[-2:]), interpolation=TF.InterpolationMode.NEAREST_EXACT)
         if h.n_regions > self.max_regions:
             raise ValueError(f"{f}: {h.n_regions} regions > max_regions={self.max_regions}")
         S = self.size; H, W = img.shape[-2:]
@@ -308,8 +325,12 @@ class HierarchyDataset(torch.utils.data.Dataset):
             y0, x0 = np.random.randint(0, H - ch + 1), np.random.randint(0, W - cw + 1)
         else: y0, x0, ch, cw = 0, 0, H, W
         img = TF.resized_crop(img, y0, x0, ch, cw, [S, S], antialias=True)
-        reg = TF.resized_crop(reg, y0, x0, ch, cw, [S // 4, S // 4], interpolation=TF.InterpolationMode.NEAREST)
-        if self.augment and np.random.rand() < 0.5: img, reg = img.flip(-1), reg.flip(-1)
+        NE = TF.InterpolationMode.NEAREST_EXACT                           # the label at each embedding cell's centre
+        reg = TF.resized_crop(reg, y0, x0, ch, cw, [S // 4, S // 4], interpolation=NE)
+        inst = TF.resized_crop(self._instances(f, H, W)[None], y0, x0, ch, cw, [S // 4, S // 4], interpolation=NE) if self.gt else None
+        if self.augment and np.random.rand() < 0.5:
+            img, reg = img.flip(-1), reg.flip(-1)
+            if inst is not None: inst = inst.flip(-1)
         img2, flip2 = img, False
         if self.augment:
             j = self.jitter
@@ -319,7 +340,15 @@ class HierarchyDataset(torch.utils.data.Dataset):
             flip2 = bool(np.random.rand() < 0.5)
             if flip2: img2 = img2.flip(-1)
         D = torch.zeros(self.max_regions, self.max_regions); D[:h.n_regions, :h.n_regions] = torch.from_numpy(h.dist)
-        return dict(image=img.clamp(0, 1), image2=img2.clamp(0, 1), regions=reg[0], dist=D, flip2=torch.tensor(flip2))
+        out = dict(image=img.clamp(0, 1), image2=img2.clamp(0, 1), regions=reg[0], dist=D, flip2=torch.tensor(flip2))
+        if inst is not None: out["instances"] = inst[0]                    # ground truth, for logging only
+        return out
+
+    def _instances(self, f: Path, H: int, W: int) -> torch.Tensor:
+        "Top-level ground-truth instance map `(H, W)` (0 = none) of image file `f`, for the sampler statistics."
+        m = torch.zeros(H, W, dtype=torch.int64)
+        for k, a in enumerate(self.gt.get(f.name, [])): m[decode_masks([a], H, W)[0]] = k + 1
+        return m
 
 def hierarchy_collate(items: list[dict]) -> dict:
     "Stack every field of `HierarchyDataset` items."
@@ -337,10 +366,25 @@ def _flip_idx(idx: torch.Tensor, flip: torch.Tensor, w: int) -> torch.Tensor:
     fl = flip.view(-1, *([1] * (idx.ndim - 1)))
     return y * w + torch.where(fl, w - 1 - x, x)
 
+def sampler_stats(S: dict, instances: torch.Tensor | None = None) -> dict:
+    "How much grouping signal the sampled pairs carry: P(positive in the anchor's region), and with a ground-truth instance map `(B, h, w)` the shares of positives / negatives in the anchor's instance."
+    v = S["valid"]; B, A, P = S["pos"].shape
+    out = dict(p_own=S["own"][v].float().mean() if v.any() else torch.zeros(()))
+    if instances is not None:
+        inst = instances.reshape(B, -1)
+        ia = torch.gather(inst, 1, S["anchor"])                                          # (B, A)
+        ip = torch.gather(inst, 1, S["pos"].reshape(B, -1)).reshape(B, A, P)
+        iq = torch.gather(inst, 1, S["neg"].reshape(B, -1)).reshape(B, A, -1)
+        on = v & (ia > 0)                                                                # anchors on an object
+        den = on.sum().clamp(min=1)
+        out["pos_same_inst"] = ((ip == ia[..., None]).float().mean(-1) * on).sum() / den
+        out["neg_same_inst"] = ((iq == ia[..., None]).float().mean(-1) * on).sum() / den
+    return out
+
 def pixel_pair_loss(model: nn.Module, batch: dict, n_anchors: int = 7, n_pos: int = 10, n_neg: int = 5, cns: int = 5,
-                    sigma: float = 0.8, sampling: str = "tree", d_scale: str = "max", levels: int = 0, form: str = "ratio",
-                    tau: float = 1.0, siamese: bool = True, loss_impl: Callable = hierarchy_loss) -> dict:
-    "The self-supervised loss of a `hierarchy_collate` batch: `dict(loss, frac_valid)`."
+                    sigma: float = 0.1, sampling: str = "tree", d_scale: str = "root", levels: int = 0, form: str = "infonce",
+                    tau: float = 0.1, siamese: bool = True, loss_impl: Callable = hierarchy_loss) -> dict:
+    "The self-supervised loss of a `hierarchy_collate` batch: `dict(loss, frac_valid, p_own[, pos_same_inst, neg_same_inst])`."
     x = batch["image"]
     f1 = model(torch.cat([x, batch["image2"]]) if siamese else x)        # one forward for both views
     f1, f2 = (f1.chunk(2) if siamese else (f1, None))                    # (B, D, h, w) each
@@ -362,7 +406,7 @@ def pixel_pair_loss(model: nn.Module, batch: dict, n_anchors: int = 7, n_pos: in
     valid = S["valid"].reshape(-1)
     loss = loss_impl(fa.reshape(-1, D), fp.reshape(B * fa.shape[1], -1, D), fn.reshape(B * fa.shape[1], -1, D), form, tau, valid)
     if not valid.any(): loss = loss + 0 * f1.sum()                         # keep the graph when nothing was sampled
-    return dict(loss=loss, frac_valid=valid.float().mean())
+    return dict(loss=loss, frac_valid=valid.float().mean(), **sampler_stats(S, batch.get("instances")))
 
 # %% ../nbs/40b_hierarchy.ipynb #7f4c8b29
 class ImageContrastiveNet(nn.Module):
@@ -389,9 +433,11 @@ def nt_xent_loss(model: nn.Module, batch: dict, tau: float = 0.2) -> dict:
 # %% ../nbs/40b_hierarchy.ipynb #c727c39d
 @dataclass
 class HierarchyConfig(LoopConfig):
-    "Hierarchical grouping settings; defaults = CPU smoke run, `presets['gpu']` = GPU run."
-    name: str = "smoke"
-    data: str = ""                   # COCO folder (images/ + train.json; labels unused) or an image folder; "" -> synth scenes
+    "Hierarchical grouping settings; defaults = the cpu tier, `presets['gpu']` = GPU run."
+    log_every: int = 20
+    steps: int = 300
+    name: str = "cpu"
+    data: str = "data/scenes_cpu"                   # COCO folder (images/ + train.json; labels unused) or an image folder; "" -> synth scenes
     run_dir: str = ""                # "" -> runs/hierarchical-grouping/<name>
     cache_dir: str = ""              # "" -> <run_dir>/hierarchies
     synth_n: int = 16
@@ -403,7 +449,7 @@ class HierarchyConfig(LoopConfig):
     n_regions: int = 40              # finest level cap (§4.1)
     max_regions: int = 64
     workers: int = 0                 # hierarchy precompute processes (0: in-process)
-    image_size: int = 64             # training crop size (multiple of 4)
+    image_size: int = 128             # training crop size (multiple of 4)
     crop_scale: tuple = (0.5, 1.0)
     jitter: float = 0.4
     backbone: str = "resnet18"
@@ -413,19 +459,25 @@ class HierarchyConfig(LoopConfig):
     n_pos: int = 10
     n_neg: int = 5
     cns: int = 5                     # cross-image negatives per anchor
-    sigma: float = 0.8               # σ_p
-    sampling: str = "tree"           # tree (Eqs. 2-3) | uniform
-    d_scale: str = "max"
-    levels: int = 0                  # 0: all tree levels; k: d_T quantised to k levels (1 = finest partition only)
-    form: str = "ratio"              # ratio (Eq. 1 as printed) | infonce
-    tau: float = 1.0
+    sigma: float = 0.1               # σ_p of Eqs. 2-3 on d_T / root height; 0.8 is the printed value (preset 'printed')
+    sampling: str = "tree"           # tree (Eqs. 2-3) | uniform (own-region positives, any other region negative)
+    d_scale: str = "root"            # root: d_T / the image's root height | crop: / the largest d_T in the crop (old 'max') | none
+    levels: int = 0                  # 0: all tree levels; k: d_T quantised to k levels (1 = own-region positives)
+    form: str = "infonce"            # infonce (log, the reproduction default) | ratio (Eq. 1 as printed)
+    tau: float = 0.1                 # temperature of Eq. 1 (1 as printed)
+    image_tau: float = 0.2           # NT-Xent temperature of the image-level baseline (objective=image)
+    shuffle_hierarchies: bool = False   # use another image's regions: isolates the grouping signal from augmentation
+    log_gt: bool = True              # log the sampler's same-instance rates from the training split's ground truth (not used in the loss)
     siamese: bool = True
     objective: str = "pixel"         # pixel (this paper) | image (plain image-level contrastive baseline, NT-Xent)
-    batch_size: int = 4
+    batch_size: int = 8
     schedule: str = "step"
     milestones: tuple = (0.31, 0.56, 0.75)    # 25, 45, 60 of 80 epochs
-    progress: bool = False
-    presets: ClassVar[dict] = {"gpu": dict(synth_n=2000, synth_size=128, edges="detector", contour_steps=600,
+    progress: bool = True
+    choices: ClassVar[dict] = {"d_scale": ("root", "crop", "max", "none")}
+    presets: ClassVar[dict] = {"smoke": dict(name="smoke", data="", image_size=64, steps=20, batch_size=4, progress=False, log_every=10),
+        "printed": dict(name="printed", sigma=0.8, form="ratio", tau=1.0),   # Eqs. 1-3 as printed (with the alignment and root-height fixes)
+        "gpu": dict(name="gpu", data="", synth_n=2000, synth_size=128, edges="detector", contour_steps=600,
                                            workers=16, image_size=128, backbone="resnet50", width=256, cns=5,
                                            steps=600, batch_size=32, lr=1e-3, warmup_steps=30, ckpt_every=300,
                                            log_every=50, num_workers=8)}
@@ -457,7 +509,7 @@ def build_model(cfg: HierarchyConfig) -> nn.Module:
 
 def make_loss_fn(cfg: HierarchyConfig) -> Callable:
     "`loss_fn(model, batch)` for the shared loop."
-    if cfg.objective == "image": return lambda model, batch: nt_xent_loss(model, batch, cfg.tau if cfg.tau != 1.0 else 0.2)
+    if cfg.objective == "image": return lambda model, batch: nt_xent_loss(model, batch, cfg.image_tau)
     kw = {k: getattr(cfg, k) for k in ("n_anchors", "n_pos", "n_neg", "cns", "sigma", "sampling", "d_scale", "levels", "form", "tau", "siamese")}
     return lambda model, batch: pixel_pair_loss(model, batch, **kw)
 
@@ -474,7 +526,7 @@ def _edges_for(cfg: HierarchyConfig, run_dir: Path, data: Path):
 def prepare(cfg: HierarchyConfig) -> tuple[Path, list[Path], Path, dict]:
     "Data, detector edges and cached hierarchies of `cfg`: `(run_dir, files, cache_dir, precompute stats)`."
     run_dir = Path(cfg.run_dir or f"runs/hierarchical-grouping/{cfg.name}")
-    data = Path(cfg.data) if cfg.data else ensure_scenes("", run_dir, cfg.synth_n, cfg.synth_size, cfg.seed, cfg.workers)
+    data = ensure_scenes(cfg.data, run_dir, cfg.synth_n, cfg.synth_size, cfg.seed, cfg.workers)
     files = image_files(data)
     cache = Path(cfg.cache_dir or run_dir / "hierarchies")
     stats = precompute_hierarchies(files, cache, _edges_for(cfg, run_dir, data), cfg.n_regions, cfg.workers)
@@ -482,10 +534,12 @@ def prepare(cfg: HierarchyConfig) -> tuple[Path, list[Path], Path, dict]:
 
 def train(cfg: HierarchyConfig | None = None) -> Path:
     "Precompute the hierarchies and train the embedding; returns the run folder (`ckpt/last.pt`, `metrics.jsonl`)."
-    cfg = cfg or HierarchyConfig()
+    cfg = cfg or make_config(HierarchyConfig)
     run_dir, files, cache, stats = prepare(cfg)
     save_json(stats, run_dir / "precompute.json")
-    ds = HierarchyDataset(files, cache, cfg.image_size, cfg.crop_scale, cfg.jitter, cfg.max_regions)
+    ann = Path(cfg.data or run_dir / "data") / "train.json"
+    ds = HierarchyDataset(files, cache, cfg.image_size, cfg.crop_scale, cfg.jitter, cfg.max_regions,
+                          ann_file=ann if cfg.log_gt and ann.exists() else None, shuffle=cfg.shuffle_hierarchies)
     seed_everything(cfg.seed)
     Trainer(build_model(cfg), make_loss_fn(cfg), ds, loop_config(cfg), run_dir, collate_fn=hierarchy_collate,
             run_config=asdict(cfg)).fit()

@@ -6,6 +6,7 @@
 from __future__ import annotations
 import dataclasses, json, math, os, warnings
 from dataclasses import dataclass, field
+from typing import ClassVar
 from pathlib import Path
 import numpy as np
 import torch
@@ -16,7 +17,7 @@ from torchvision.ops import roi_align
 from .core import Instances, Method, mask_iou, masks_to_boxes, decode_masks, encode_masks, get_device, load_json, make_config, register_method, save_json, seed_everything, torch_save
 from .data import CocoFolder, ImageFolder, collate
 from .hyperbolic import assign, clip_features, dist, dist0, expmap0, hkmeans, elbow, label_clusters, category_prototypes, cluster_purity, einstein_midpoint
-from .train import LoopConfig, Trainer, load_checkpoint, loop_config
+from .train import LoopConfig, Trainer, load_checkpoint, loop_config, run_on_main
 
 # %% auto #0
 __all__ = ['NOVEL_BASE', 'Config', 'base_split', 'train_proposals', 'propose', 'jitter_masks', 'gt_proposals', 'square_boxes',
@@ -28,10 +29,12 @@ __all__ = ['NOVEL_BASE', 'Config', 'base_split', 'train_proposals', 'propose', '
 # %% ../nbs/60b_longtail.ipynb #98476051
 @dataclass
 class Config(LoopConfig):
-    "Weng et al. long-tail discovery; defaults = CPU smoke run."
-    data: str = "data/scenes_smoke"       # COCO folder with train.json / val.json (scenes: categories carry `split`)
+    "Weng et al. long-tail discovery; defaults = the cpu tier."
+    log_every: int = 20
+    batch_size: int = 8
+    data: str = "data/scenes_cpu"       # COCO folder with train.json / val.json (scenes: categories carry `split`)
     train_split: str = "train.json"
-    run_dir: str = "runs/longtail/smoke"
+    run_dir: str = "runs/longtail/cpu"
     # proposals
     proposals: str = "gt"                  # maskrcnn: class-agnostic Mask R-CNN on the base categories | gt: GT masks + jittered copies
     n_proposals: int = 50                  # proposals per image after NMS (paper 50; Table 2: 20 / 100)
@@ -47,7 +50,7 @@ class Config(LoopConfig):
     hidden: tuple = (256, 64)              # FC widths after the ResNet-18 trunk
     clip_r: float = 2.3                    # feature clipping radius before the exp map (d(0, z) <= 2 r); 0: off
     freeze_trunk: bool = False             # released code: True
-    crop_size: int = 32                    # masked crops are resized to crop_size^2 (paper 224)
+    crop_size: int = 48                    # masked crops are resized to crop_size^2 (paper 224)
     # losses
     margin: float = 0.2                    # alpha
     beta: float = 0.2                      # weight of L_mask
@@ -69,20 +72,19 @@ class Config(LoopConfig):
     anchor_split: str = "annotations.json"
     label_rule: str = "exclusive"          # exclusive (paper) | majority (dev code)
     kmeans_iters: int = 30
-    steps: int = 3
+    steps: int = 600
     weight_decay: float = 1e-5
     clip_grad: float = 5.0
     channels_last: bool = False
     ckpt_every: int = 500
-    progress: bool = False
-    presets: dict = field(default_factory=lambda: {
+    progress: bool = True
+    presets: ClassVar[dict] = {"smoke": dict(data="data/scenes_smoke", run_dir="runs/longtail/smoke", steps=3, batch_size=2, crop_size=32, progress=False, log_every=10),
         "gpu": dict(data="data/scenes_gpu", run_dir="runs/longtail/gpu", proposals="maskrcnn", proposal_preset="gpu",
                     proposal_steps=1500, crop_size=96, steps=1500, batch_size=16, lr=1e-4, k=0,
                     k_grid=(25, 50, 100, 150, 200, 300, 400, 600), num_workers=8, progress=True, log_every=50),
         "code": dict(dim=256, hidden=(256,), n_proposals=20, proposal_nms=0.6, contain=1.0, area_ratio=1.0,
-                     freeze_trunk=True, crop_size=224, lr=1e-4)}, repr=False)
+                     freeze_trunk=True, crop_size=224, lr=1e-4)}
 
-Config.presets = Config().presets
 
 def _check(cfg: Config) -> Config:
     for f, ok in (("proposals", ("gt", "maskrcnn")), ("reduction", ("sum", "mean")), ("label_rule", ("exclusive", "majority"))):
@@ -388,9 +390,11 @@ def _proposer(cfg: Config, device) -> nn.Module | None:
     from unseg import oracle
     return oracle.load(train_proposals(cfg), device)
 
-def train(cfg: Config = Config()) -> Path:
+def train(cfg: Config | None = None) -> Path:
     "Train proposals (if needed), the mask embedding and the clusters; returns `cfg.run_dir`."
-    cfg = _check(cfg); seed_everything(cfg.seed)
+    cfg = _check(cfg or make_config(Config)); seed_everything(cfg.seed)
+    from unseg.synth import ensure_dataset
+    if cfg.proposals != "gt" or not (Path(cfg.data) / cfg.train_split).exists(): ensure_dataset(cfg.data)
     run = Path(cfg.run_dir)
     if not (Path(cfg.data) / cfg.train_split).exists(): raise FileNotFoundError(f"{Path(cfg.data) / cfg.train_split}: training annotations not found")
     dev = get_device(cfg.device)
@@ -403,7 +407,7 @@ def train(cfg: Config = Config()) -> Path:
     net = build_embedder(cfg)
     Trainer(net, make_loss_fn(cfg), ProposalSet(coco, cfg, props), loop_config(cfg), run, collate_fn=collate,
             run_config=_run_config(cfg, pck)).fit()
-    fit_clusters(net, cfg, coco, props)
+    run_on_main(fit_clusters, net, cfg, coco, props)                     # rank 0 under torchrun
     return run
 
 def _proposal_masks(coco: CocoFolder, cfg: Config, props: dict | None, proposer=None):
@@ -621,4 +625,5 @@ def gpu_run(out: str | Path = "runs/longtail/gpu_check", bench: bool = True, n: 
 
 # %% ../nbs/60b_longtail.ipynb #c7a9fad4
 register_method(Method("longtail", Config, train, load, segment,
-                       "Weng et al. 2021: hyperbolic mask embeddings + hyperbolic k-means discover long-tail categories"))
+                       "Weng et al. 2021: hyperbolic mask embeddings + hyperbolic k-means discover long-tail categories",
+                       inference=("n_proposals",)))

@@ -6,6 +6,7 @@
 from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
+from typing import ClassVar
 from pathlib import Path
 import torch
 import torchvision
@@ -18,6 +19,7 @@ from torchvision.models.detection.anchor_utils import AnchorGenerator
 from torchvision.ops.feature_pyramid_network import LastLevelMaxPool
 from .core import Instances, Method, get_device, make_config, register_method, seed_everything
 from .data import CocoFolder, Compose, RandomHFlip, collate
+from .synth import ensure_dataset
 from .train import LoopConfig, Trainer, load_checkpoint, loop_config
 
 # %% auto #0
@@ -28,6 +30,9 @@ __all__ = ['MaskRCNNConfig', 'Config', 'label_maps', 'build_model', 'make_loss_f
 @dataclass
 class MaskRCNNConfig(LoopConfig):
     "The Mask R-CNN and its training-loop settings, shared by every method that trains one (oracle, EXACT)."
+    log_every: int = 20
+    warmup_steps: int = 20
+    batch_size: int = 8
     backbone: str = "resnet18"           # any torchvision ResNet: resnet18 | resnet34 | resnet50 | resnet101
     fpn_channels: int = 64               # 256 in the standard Mask R-CNN
     box_head_dim: int = 256              # 1024 in the standard Mask R-CNN
@@ -41,30 +46,32 @@ class MaskRCNNConfig(LoopConfig):
     detections: int = 100                # detections per image at test time
     score_thresh: float = 0.05           # detections below this score are dropped
     mask_thresh: float = 0.5             # mask probability -> bool mask
-    steps: int = 2
-    lr: float = 2e-4
+    steps: int = 500
+    lr: float = 0.001
     clip_grad: float = 5.0
     channels_last: bool = False
-    ckpt_every: int = 500
-    progress: bool = False
+    ckpt_every: int = 100
+    progress: bool = True
+    presets: ClassVar[dict] = {"smoke": dict(steps=2, lr=0.0002, batch_size=2, warmup_steps=0, log_every=10, ckpt_every=500, progress=False)}
 
 @dataclass
 class Config(MaskRCNNConfig):
-    "Oracle Mask R-CNN settings; defaults = CPU smoke run."
-    data: str = "data/scenes_smoke"      # COCO folder with train.json / val.json
+    "Oracle Mask R-CNN settings; defaults = the cpu tier (the gate of results/cpu_tier.md)."
+    data: str = "data/scenes_cpu"      # COCO folder with train.json / val.json
     train_split: str = "train.json"
-    run_dir: str = "runs/oracle/smoke"
+    run_dir: str = "runs/oracle/cpu"
     class_agnostic: bool = True          # True: object vs background; False: one class per dataset category
     categories: str = "all"              # all | base: drop the annotations of categories whose split is 'novel' (Weng et al.)
+    choices: ClassVar[dict] = {"categories": ("all", "base")}
     hflip: bool = True                   # random horizontal flips
     backbone_ckpt: str = ""              # optional local ResNet state dict (torchvision key names)
     ckpt: str = ""                       # optional local Mask R-CNN state dict / unseg checkpoint to start from
-    presets: dict = field(default_factory=lambda: {"gpu": dict(
+    presets: ClassVar[dict] = {"smoke": dict(data="data/scenes_smoke", run_dir="runs/oracle/smoke"),
+        "gpu": dict(
         data="data/scenes_gpu", run_dir="runs/oracle/gpu", backbone="resnet50", fpn_channels=256, box_head_dim=1024,
-        image_size=256, rpn_proposals=1000, box_batch=256, steps=1500, batch_size=8, lr=3e-4, warmup_steps=150,
-        amp="bf16", num_workers=8, log_every=50, progress=True)}, repr=False)
+        image_size=256, anchor_sizes=(16, 32, 64, 128, 256), rpn_proposals=1000, box_batch=256, steps=1500, batch_size=8, lr=3e-4, warmup_steps=150,
+        amp="bf16", num_workers=8, log_every=50, progress=True)}
 
-Config.presets = Config().presets
 
 # %% ../nbs/11_oracle.ipynb #5363abb2
 def label_maps(cat_ids: list[int]) -> tuple[torch.Tensor, torch.Tensor]:
@@ -78,8 +85,9 @@ def label_maps(cat_ids: list[int]) -> tuple[torch.Tensor, torch.Tensor]:
     return to_contig, to_cat
 
 # %% ../nbs/11_oracle.ipynb #2e62cc47
-def build_model(num_classes: int, cfg: Config = Config()) -> MaskRCNN:
+def build_model(num_classes: int, cfg: MaskRCNNConfig | None = None) -> MaskRCNN:
     "A randomly initialised Mask R-CNN with `num_classes` classes (background included) as `cfg` describes."
+    cfg = cfg or make_config(Config)
     if not hasattr(torchvision.models, cfg.backbone) or not cfg.backbone.startswith("res"):
         raise ValueError(f"oracle.Config.backbone={cfg.backbone!r}: expected a torchvision ResNet name such as 'resnet18' or 'resnet50'")
     if not 0 <= cfg.trainable_layers <= 5: raise ValueError(f"oracle.Config.trainable_layers={cfg.trainable_layers}: expected 0..5")
@@ -132,9 +140,11 @@ def train_categories(categories: list[dict], which: str = "all") -> list[int]:
     if which not in ("all", "base"): raise ValueError(f"oracle.Config.categories: expected 'all' or 'base', got {which!r}")
     return [c["id"] for c in categories if which == "all" or c.get("split", "base") != "novel"]
 
-def train(cfg: Config = Config()) -> Path:
+def train(cfg: Config | None = None) -> Path:
     "Train the oracle on `cfg.data/cfg.train_split`; returns `cfg.run_dir` (checkpoint at `ckpt/last.pt`)."
+    cfg = cfg or make_config(Config)
     seed_everything(cfg.seed)
+    ensure_dataset(cfg.data)
     ds = CocoFolder(Path(cfg.data) / cfg.train_split, transforms=Compose([RandomHFlip(0.5)]) if cfg.hflip else None)
     kept = train_categories(ds.categories, cfg.categories)
     cat_ids = [1] if cfg.class_agnostic else kept
@@ -196,4 +206,5 @@ def segment(model: MaskRCNN, images, batch_size: int = 8, score_thresh: float | 
     return out
 
 _ = register_method(Method("oracle", Config, train, load, segment,
-                       "Supervised Mask R-CNN trained on the ground truth (class-agnostic or per category)"))
+                       "Supervised Mask R-CNN trained on the ground truth (class-agnostic or per category)",
+                       inference=("score_thresh", "mask_thresh")))

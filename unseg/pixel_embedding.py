@@ -496,18 +496,20 @@ from .train import LoopConfig, Trainer, loop_config, load_checkpoint
 # %% ../nbs/30_pixel_embedding.ipynb #fb266429
 @dataclass
 class PixelEmbeddingConfig(LoopConfig):
-    "Recurrent pixel embedding settings; defaults = CPU smoke run, `presets['gpu']` = GPU run."
-    name: str = "smoke"
-    data: str = ""                    # COCO folder with train.json; "" -> generate `synth_preset` into run_dir/data
+    "Recurrent pixel embedding settings; defaults = the cpu tier, `presets['gpu']` = GPU run."
+    log_every: int = 25
+    warmup_steps: int = 50
+    name: str = "cpu"
+    data: str = "data/scenes_cpu"    # COCO folder with train.json (a missing data/<kind>_<tier> is generated); "" -> generate `synth_kind` into run_dir/data
     run_dir: str = ""                 # "" -> runs/pixel-embedding/<name>
-    synth_preset: str = "digits"
+    synth_kind: str = "digits"        # scenes | digits (data="" only)
     synth_n: int = 48
     synth_size: int = 64
     same_class: bool = False          # digits: all digits of an image share one class (the hard case)
-    image_size: int = 64              # training images are resized to image_size x image_size
+    image_size: int = 128              # training images are resized to image_size x image_size
     backbone: str = "unet"            # unet | resnet18 | resnet34 | resnet50 | resnet101
-    width: int = 16
-    dim: int = 8                      # embedding dimension D
+    width: int = 32
+    dim: int = 16                      # embedding dimension D
     coord: bool = True                # append (x, y) input channels (unseg addition)
     fg_head: bool = True              # foreground logit per pixel, used to score proposals
     pretrained: str = ""              # local backbone state dict (nothing is downloaded)
@@ -528,11 +530,13 @@ class PixelEmbeddingConfig(LoopConfig):
     min_area: int = 8
     max_instances: int = 100
     max_pixels: int = 0               # inference: loops on a coarser grid above this many pixels (0: 256² GPU, 64² CPU)
-    steps: int = 60
-    batch_size: int = 4
-    lr: float = 3e-3
-    progress: bool = False
-    presets: ClassVar[dict] = {"gpu": dict(synth_n=4000, synth_size=128, image_size=128, width=48, dim=16, loops=5,
+    steps: int = 1500
+    batch_size: int = 8
+    lr: float = 0.002
+    progress: bool = True
+    renamed: ClassVar[dict] = {"synth_preset": "synth_kind"}   # read from configs saved before the rename
+    presets: ClassVar[dict] = {"smoke": dict(name="smoke", data="", image_size=64, width=16, dim=8, steps=60, batch_size=4, lr=0.003, warmup_steps=0, progress=False, log_every=10),
+        "gpu": dict(name="gpu", data="", synth_n=4000, synth_size=128, image_size=128, width=48, dim=16, loops=5,
                                            gbms_stride=1, n_samples=2048, steps=4000, batch_size=16, lr=1e-3,
                                            warmup_steps=100, ckpt_every=500, log_every=50, num_workers=4)}
 
@@ -578,21 +582,20 @@ def make_loss_fn(cfg: PixelEmbeddingConfig):
     return loss_fn
 
 def ensure_data(cfg: PixelEmbeddingConfig, run_dir: Path) -> Path:
-    "`cfg.data`, or a `synth_preset` set generated into `run_dir/data` (once)."
+    "`cfg.data` (a missing `data/<kind>_<tier>` set is generated), or a `synth_kind` set generated into `run_dir/data` (once)."
     if cfg.data:
-        d = Path(cfg.data)
-        if not (d / "train.json").exists(): raise FileNotFoundError(f"{d / 'train.json'}: training annotations not found (cfg.data)")
-        return d
+        from unseg.synth import ensure_dataset
+        return ensure_dataset(cfg.data)
     d = run_dir / "data"
     if not (d / "train.json").exists():
         from unseg.synth import synth
-        kw = dict(same_class=cfg.same_class) if cfg.synth_preset == "digits" else {}
-        synth(d, preset=cfg.synth_preset, n=cfg.synth_n, size=cfg.synth_size, seed=cfg.seed, progress=False, **kw)
+        kw = dict(same_class=cfg.same_class) if cfg.synth_kind == "digits" else {}
+        synth(d, kind=cfg.synth_kind, n=cfg.synth_n, size=cfg.synth_size, seed=cfg.seed, progress=False, **kw)
     return d
 
 def train(cfg: PixelEmbeddingConfig | None = None) -> Path:
     "Train (or resume) a recurrent pixel embedding; returns the run folder (`ckpt/last.pt`, `metrics.jsonl`, `config.yaml`)."
-    cfg = cfg or PixelEmbeddingConfig()
+    cfg = cfg or make_config(PixelEmbeddingConfig)
     run_dir = Path(cfg.run_dir or f"runs/pixel-embedding/{cfg.name}")
     data = ensure_data(cfg, run_dir)
     S = cfg.image_size
@@ -607,17 +610,18 @@ def load(ckpt, device: str | torch.device = "auto") -> RecurrentPixelEmbedding:
     else:
         ck = load_checkpoint(ckpt)
         rc = ck.get("run_config") or {}
-        names = set(PixelEmbeddingConfig.__dataclass_fields__)
-        cfg = PixelEmbeddingConfig(**{k: v for k, v in rc.items() if k in names}); state = ck["model"]
+        names = set(PixelEmbeddingConfig.__dataclass_fields__) | set(PixelEmbeddingConfig.renamed)
+        cfg = make_config(PixelEmbeddingConfig, "cpu", **{k: v for k, v in rc.items() if k in names}); state = ck["model"]
     model = build_model(cfg)
     if state is not None: model.load_state_dict(state)
     model.cfg = cfg
     return model.to(get_device(device)).eval()
 
 def segment(model: RecurrentPixelEmbedding, images, **kw) -> list[Instances]:
-    "Class-agnostic instances of each image `(3, H, W)` in [0, 1]; `kw` overrides `loops, alpha, taus, min_area, max_instances, max_pixels`."
-    cfg = getattr(model, "cfg", PixelEmbeddingConfig())
+    "Class-agnostic instances of each image `(3, H, W)` in [0, 1]; `kw` overrides `test_loops` (or `loops`), `alpha, taus, min_area, max_instances, max_pixels`."
+    cfg = getattr(model, "cfg", None) or make_config(PixelEmbeddingConfig)
     if torch.is_tensor(images) and images.ndim == 3: images = [images]
+    if "test_loops" in kw: kw["loops"] = kw.pop("test_loops")
     opts = dict(loops=cfg.test_loops, alpha=cfg.alpha, taus=cfg.taus or None, min_area=cfg.min_area,
                 max_instances=cfg.max_instances, max_pixels=cfg.max_pixels)
     bad = set(kw) - set(opts)
@@ -626,7 +630,8 @@ def segment(model: RecurrentPixelEmbedding, images, **kw) -> list[Instances]:
     return [predict(model, im, **opts)[0].to("cpu") for im in images]
 
 _method = register_method(Method("pixel-embedding", PixelEmbeddingConfig, train, load, segment,
-                       "Kong & Fowlkes 2018: hyperspherical pixel embedding + recurrent GBMS grouping (fused attention)"))
+                       "Kong & Fowlkes 2018: hyperspherical pixel embedding + recurrent GBMS grouping (fused attention)",
+                       inference=("test_loops", "alpha", "taus", "min_area", "max_instances", "max_pixels")))
 
 # %% ../nbs/30_pixel_embedding.ipynb #46c8bfdb
 def main(argv: Sequence[str] | None = None) -> None:

@@ -4,7 +4,7 @@
 
 # %% ../nbs/09_segment.ipynb #be51a703
 from __future__ import annotations
-import dataclasses, importlib, os, time
+import dataclasses, importlib, os, time, warnings
 from pathlib import Path
 from typing import Any, Sequence
 import torch
@@ -13,9 +13,12 @@ from .core import METHODS, Method, get_method, load_json, make_config, save_json
 from .data import CocoFolder, ImageFolder, write_results
 from .evaluate import evaluate, format_table
 from .viz import save_overlay
+from .runs import provenance, read_run
+from .synth import TIER_SETS, ensure_dataset, synth
 
 # %% auto #0
-__all__ = ['SCENES', 'resolve_method', 'image_dataset', 'segment_dataset', 'evaluate_method', 'ensure_scenes', 'run_baselines']
+__all__ = ['resolve_method', 'image_dataset', 'overlay_name', 'match_images', 'segment_dataset', 'evaluate_method',
+           'ensure_scenes', 'run_baselines']
 
 # %% ../nbs/09_segment.ipynb #afd09e12
 def resolve_method(method: str | Method) -> Method:
@@ -29,22 +32,54 @@ def resolve_method(method: str | Method) -> Method:
     return get_method(method)
 
 # %% ../nbs/09_segment.ipynb #cd378e9c
-def image_dataset(source: str | os.PathLike):
-    "A dataset of `{image, image_id, file_name}` items from a COCO annotation file or an image folder / glob."
+def image_dataset(source: str | os.PathLike, image_dir: str | os.PathLike | None = None):
+    "A dataset of `{image, image_id, file_name}` items from a COCO annotation or image-info file (images in `image_dir`, default `<file's folder>/images`) or an image folder / glob."
     p = Path(source)
-    if p.suffix == ".json": return CocoFolder(p, with_masks=False)
+    if p.suffix == ".json": return CocoFolder(p, image_dir, with_masks=False, image_info=True, check_files=False)
     return ImageFolder(p)
+
+def overlay_name(file_name: str) -> str:
+    "A unique overlay file name for an image path: `a/x.jpg` -> `a__x_jpg.png` (x.png and x.jpg no longer collide)."
+    p = Path(file_name); ext = p.suffix[1:]
+    return p.with_suffix("").as_posix().replace("/", "__") + (f"_{ext}" if ext else "") + ".png"
+
+def match_images(files: Sequence[str], gt: str | os.PathLike) -> list[int]:
+    "The ground-truth image id of each file, matched by `file_name` (relative path, else base name); an unmatched or ambiguous file is an error naming it."
+    ims = load_json(gt).get("images") if isinstance(load_json(gt), dict) else None
+    if not isinstance(ims, list): raise ValueError(f"{gt}: expected a COCO file with an 'images' list")
+    by_path = {Path(im["file_name"]).as_posix(): im["id"] for im in ims}
+    by_name: dict = {}
+    for im in ims: by_name.setdefault(Path(im["file_name"]).name, []).append(im["id"])
+    out = []
+    for f in files:
+        fp = Path(f).as_posix()
+        hit = by_path.get(fp) or next((i for p, i in by_path.items() if fp.endswith("/" + p)), None)
+        if hit is None:
+            ids = by_name.get(Path(f).name, [])
+            if len(ids) > 1: raise ValueError(f"{f}: its name matches {len(ids)} images of {gt}; give the images as the ground truth lays them out")
+            if not ids: raise ValueError(f"{f}: no image with this file_name in {gt} (images are matched by file_name, not by position)")
+            hit = ids[0]
+        out.append(hit)
+    return out
 
 def segment_dataset(method: str | Method, model: Any, source: str | os.PathLike, out_json: str | os.PathLike,
                     overlay_dir: str | os.PathLike | None = None, batch_size: int = 8, max_images: int | None = None,
-                    overlay_top: int = 20, **kw) -> Path:
-    "Segment every image of `source` with `method.segment(model, images, **kw)`; write COCO results to `out_json`."
-    m = resolve_method(method); ds = image_dataset(source)
+                    overlay_top: int = 20, image_dir: str | os.PathLike | None = None, image_ids: Sequence[int] | None = None,
+                    stats: dict | None = None, **kw) -> Path:
+    "Segment every image of `source` with `method.segment(model, images, **kw)`; write COCO results to `out_json`. Unreadable images are skipped and listed in `stats['skipped']`."
+    m = resolve_method(method); ds = image_dataset(source, image_dir)
     if batch_size < 1: raise ValueError(f"segment_dataset: batch_size must be >= 1, got {batch_size}")
     n = len(ds) if max_images is None else min(len(ds), max_images)
-    records: list[dict] = []
+    if image_ids is not None and len(image_ids) < n: raise ValueError(f"segment_dataset: {len(image_ids)} image_ids for {n} images")
+    records: list[dict] = []; skipped: list[str] = []; counts: list[int] = []
+    def read(i):
+        try:
+            it = ds[i]
+            return it if image_ids is None else dict(it, image_id=int(image_ids[i]))
+        except (ValueError, OSError) as e: skipped.append(f"{getattr(ds, 'files', None) and ds.files[i] or i}: {e}"); return None
     for b0 in range(0, n, batch_size):
-        items = [ds[i] for i in range(b0, min(n, b0 + batch_size))]
+        items = [it for it in (read(i) for i in range(b0, min(n, b0 + batch_size))) if it is not None]
+        if not items: continue
         preds = m.segment(model, [it["image"] for it in items], **kw)
         if len(preds) != len(items): raise RuntimeError(f"{m.name}.segment returned {len(preds)} results for {len(items)} images")
         for it, inst in zip(items, preds):
@@ -52,11 +87,16 @@ def segment_dataset(method: str | Method, model: Any, source: str | os.PathLike,
                 raise RuntimeError(f"{m.name}.segment: masks {tuple(inst.image_size)} for image {it['file_name']} of size "
                                    f"{tuple(it['image'].shape[-2:])}")
             inst = inst.to("cpu")
-            records += inst.to_coco(it["image_id"])
+            records += inst.to_coco(it["image_id"]); counts.append(len(inst))
             if overlay_dir is not None:
                 top = inst[torch.argsort(inst.scores, descending=True)[:overlay_top]]
-                save_overlay(Path(overlay_dir) / (Path(it["file_name"]).stem + ".png"), it["image"], top)
-    return write_results(records, out_json, gt=source if isinstance(ds, CocoFolder) else None)
+                save_overlay(Path(overlay_dir) / overlay_name(it["file_name"]), it["image"], top)
+    if stats is not None:
+        stats.update(n_images=n, n_segmented=len(counts), skipped=skipped, n_instances=sum(counts),
+                     instances_per_image=dict(mean=round(sum(counts) / max(len(counts), 1), 2), min=min(counts, default=0), max=max(counts, default=0)))
+    if skipped: warnings.warn(f"{m.name}: {len(skipped)} of {n} images could not be read and were skipped: {skipped[:3]}")
+    if counts and not sum(counts): warnings.warn(f"{m.name} found 0 instances in {len(counts)} images (check its thresholds and checkpoint)")
+    return write_results(records, out_json, gt=source if isinstance(ds, CocoFolder) and image_dir is None and Path(source).suffix == ".json" and ds.coco.dataset.get("annotations") else None)
 
 # %% ../nbs/09_segment.ipynb #5028e96a
 def evaluate_method(method: str | Method, data: str | os.PathLike, preset: str | None = None, out: str | os.PathLike = "runs/eval",
@@ -69,7 +109,10 @@ def evaluate_method(method: str | Method, data: str | os.PathLike, preset: str |
     if "run_dir" in names: overrides.setdefault("run_dir", str(out / "run"))
     if "device" in names: overrides.setdefault("device", device)
     cfg = make_config(m.config, preset, **overrides)
+    if "data" in names: ensure_dataset(data)
     t0 = time.perf_counter(); run_dir = m.train(cfg) if m.train is not None else None; t_train = time.perf_counter() - t0
+    rec = (read_run(run_dir) or {}).get("provenance", {}) if run_dir else {}
+    if rec.get("wall_s") is not None: t_train = float(rec["wall_s"])        # the training's own wall time (also when reused)
     model = m.load(cfg if run_dir is None else Path(run_dir) / "ckpt" / "last.pt", device)
     n_img = len(load_json(data / split)["images"])
     t0 = time.perf_counter()
@@ -79,30 +122,29 @@ def evaluate_method(method: str | Method, data: str | os.PathLike, preset: str |
     metrics = dict(evaluate(data / split, res, class_agnostic=True))
     if any(r["category_id"] != 0 for r in load_json(res)):
         metrics.update({f"cat_{k}": v for k, v in evaluate(data / split, res).items()})
-    metrics.update(method=m.name, preset=preset or "smoke", device=f"{device_name(device)} ({os.cpu_count()} CPU cores)", n_images=n_img,
-                   train_s=round(t_train, 2), segment_s_per_image=round(t_seg / max(n_img, 1), 4),
-                   run_dir=str(run_dir) if run_dir else None)
+    metrics.update(method=m.name, preset=getattr(cfg, "preset", None) or preset, device=f"{device_name(device)} ({os.cpu_count()} CPU cores)",
+                   n_images=n_img, train_s=round(t_train, 2), segment_s_per_image=round(t_seg / max(n_img, 1), 4),
+                   run_dir=str(run_dir) if run_dir else None, provenance=provenance(cfg, steps=getattr(cfg, "steps", None)))
     save_json(metrics, out / "metrics.json", indent=1)
     return metrics
 
 # %% ../nbs/09_segment.ipynb #71b69f2a
-SCENES = {"smoke": dict(n=64, size=128), "gpu": dict(n=2000, size=256)}   # the default `scenes` set per preset
-
 def ensure_scenes(data: str | os.PathLike, preset: str | None = None, seed: int = 0, **synth_kw) -> Path:
-    "`data` if it holds `train.json` and `val.json`, else a freshly generated `scenes` set of the preset's size."
+    "`data` if it holds `train.json` and `val.json`, else a freshly generated `scenes` set of the tier `preset` (default: `$UNSEG_PRESET` or cpu)."
     data = Path(data)
     if (data / "train.json").exists() and (data / "val.json").exists(): return data
-    from unseg.synth import synth
-    kw = {**SCENES.get(preset or "smoke", SCENES["smoke"]), **synth_kw}
-    kw.setdefault("workers", os.cpu_count() if kw["n"] >= 500 else 0)
-    synth(data, kind="scenes", seed=seed, progress=False, **kw)
-    return data
+    from unseg.core import default_preset
+    tier = preset or default_preset()
+    n = synth_kw.get("n", TIER_SETS["scenes"][tier]["n"])
+    synth_kw.setdefault("workers", os.cpu_count() if n >= 500 else 0)
+    return synth(data, kind="scenes", preset=tier, seed=seed, progress=False, **synth_kw)
 
 def run_baselines(data: str | os.PathLike | None = None, preset: str | None = None, out: str | os.PathLike | None = None,
                   methods: Sequence[str] = ("classical", "oracle"), device: str = "auto",
                   overrides: dict[str, dict] | None = None, batch_size: int = 32, **synth_kw) -> dict:
     "Evaluate the baselines on the `scenes` set (generated when missing); prints a table, returns `{method: metrics}`."
-    tag = preset or "smoke"
+    from unseg.core import default_preset
+    tag = preset or default_preset()
     data = ensure_scenes(data or f"data/scenes_{tag}", preset, **synth_kw)
     out = Path(out or f"runs/baselines_{tag}")
     res = {m: evaluate_method(m, data, preset=preset, out=out, device=device, batch_size=batch_size,

@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses, math, os, random
 from collections import OrderedDict
 from dataclasses import dataclass, field
+from typing import ClassVar
 from pathlib import Path
 import torch
 import torch.nn.functional as F
@@ -15,6 +16,7 @@ from torch.utils.data import Dataset
 from torchvision.ops import FeaturePyramidNetwork, sigmoid_focal_loss
 from torchvision.transforms import v2
 from .core import Instances, get_device, load_json, make_config, masks_to_boxes, seed_everything
+from .runs import stage_inputs
 from .data import CocoFolder
 from .densecl import ResNetBackbone, load_backbone_weights
 from .freemask import _check_images, matrix_nms, resize_short
@@ -176,10 +178,13 @@ class SOLO(nn.Module):
 # %% ../nbs/50c_solo.ipynb #12f880c6
 @dataclass
 class SOLOConfig(LoopConfig):
-    "Weakly supervised SOLO settings; defaults = CPU smoke run."
-    train_json: str = "runs/freesolo/smoke/freemask/pseudo_labels.json"   # COCO pseudo labels (Free Mask output)
+    "Weakly supervised SOLO settings; defaults = the cpu tier."
+    log_every: int = 50
+    warmup_steps: int = 50
+    batch_size: int = 8
+    train_json: str = "runs/freesolo/cpu/freemask/pseudo_labels.json"   # COCO pseudo labels (Free Mask output)
     image_dir: str = ""                 # default: the pseudo-label file's info.image_dir, else <json folder>/images
-    run_dir: str = "runs/freesolo/smoke/solo"
+    run_dir: str = "runs/freesolo/cpu/solo"
     backbone: str = "resnet18"
     backbone_ckpt: str = ""             # DenseCL run / backbone.pt / torchvision file ("" = random init)
     init_ckpt: str = ""                 # a SOLO run / checkpoint to start from (all weights)
@@ -200,7 +205,7 @@ class SOLOConfig(LoopConfig):
     max_proj: bool = True               # L_max-proj
     avg_weight: float = 0.1             # alpha: L_avg-proj weight (0 = off)
     pairwise_weight: float = 1.0        # 0 = off
-    pairwise_warmup: int = 1000         # linear warm-up of the pairwise term (steps)
+    pairwise_warmup: int = 200         # linear warm-up of the pairwise term (steps)
     pairwise_thresh: float = 0.3        # colour similarity threshold
     pairwise_box: bool = True           # code: count only pairs inside the pseudo mask's box
     pairwise_ignore_rows: int = 10      # code: ignore the bottom image rows
@@ -216,23 +221,23 @@ class SOLOConfig(LoopConfig):
     update_thr: float = 0.05
     max_per_img: int = 100
     nms_sigma: float = 2.0
-    steps: int = 2
-    lr: float = 2e-4
+    steps: int = 1000
+    lr: float = 0.001
     clip_grad: float | None = 5.0
-    ckpt_every: int = 1000
-    progress: bool = False
-    presets: dict = field(default_factory=lambda: {"gpu": dict(
+    ckpt_every: int = 200
+    progress: bool = True
+    presets: ClassVar[dict] = {"smoke": dict(train_json="runs/freesolo/smoke/freemask/pseudo_labels.json", run_dir="runs/freesolo/smoke/solo", steps=2, batch_size=2, lr=0.0002, warmup_steps=0, pairwise_warmup=1000, progress=False, log_every=10, ckpt_every=1000),
+        "gpu": dict(
         train_json="runs/freesolo/gpu/freemask/pseudo_labels.json", run_dir="runs/freesolo/gpu/solo", backbone="resnet50",
         fpn_channels=256, head_channels=256, num_convs=4, kernel_dim=128, mask_channels=128, grids=(24, 20, 16, 12, 8),
         image_size=256, test_size=256, pairwise_warmup=100, steps=600, batch_size=16, lr=2e-4, warmup_steps=50,
-        num_workers=12, log_every=50)}, repr=False)
+        num_workers=12, log_every=50)}
 
     def __post_init__(self):
         super().__post_init__()                                         # the loop fields
         if self.loss not in ("weak", "full"): raise ValueError(f"SOLOConfig.loss: expected 'weak' or 'full', got {self.loss!r}")
         if self.image_size % 32: raise ValueError(f"SOLOConfig.image_size: expected a multiple of 32, got {self.image_size}")
 
-SOLOConfig.presets = SOLOConfig().presets   # make_config reads the presets from the class
 
 def level_ranges(cfg: SOLOConfig) -> tuple:
     "The sqrt(area) ranges of the five levels at `cfg.image_size`."
@@ -295,8 +300,10 @@ def solo_loss(model: nn.Module, batch: dict, cfg: SOLOConfig) -> dict:
     ins = batch["ins"]; pos = ins >= 0
     l_focal = sigmoid_focal_loss(cate, batch["cate"].float(), cfg.focal_alpha, cfg.focal_gamma, "sum") / (pos.sum() + 1)
     zero = cate.sum() * 0
+    # every head stays in the graph (zero-weighted, as the official code does): DDP needs a gradient for each parameter
+    graph = zero + sum(k.sum() for k in out["kernel"]) * 0 + out["mask_feat"].sum() * 0 + sum(e.sum() for e in out["emb"]) * 0
     P = min(int(pos.sum(1).max()), cfg.max_pos)
-    if P == 0: return dict(loss=l_focal + zero, loss_mask=zero.detach(), loss_focal=l_focal.detach(), loss_sem=zero.detach())
+    if P == 0: return dict(loss=l_focal + graph, loss_mask=zero.detach(), loss_focal=l_focal.detach(), loss_sem=zero.detach())
     pick = pos.float() + torch.rand(pos.shape, device=pos.device) * 0.5          # positives first, random among them
     order = pick.argsort(1, descending=True)[:, :P]                               # (B, P)
     valid = torch.gather(pos, 1, order)
@@ -328,7 +335,7 @@ def solo_loss(model: nn.Module, batch: dict, cfg: SOLOConfig) -> dict:
         emb = torch.gather(emb, 2, order[:, None].expand(-1, emb.shape[1], -1)).transpose(1, 2)[valid].float()   # (n, D)
         has = batch["has_emb"][bidx, obj]
         if has.any(): l_sem = (1 - F.cosine_similarity(emb[has], batch["emb"][bidx, obj][has].float(), dim=1)).mean()   # 1 - cos(q, q*)
-    loss = l_mask + l_focal + cfg.sem_weight * l_sem                              # L_mask + L_focal + beta L_sem
+    loss = l_mask + l_focal + cfg.sem_weight * l_sem + graph                      # L_mask + L_focal + beta L_sem
     return dict(loss=loss, loss_mask=l_mask.detach(), loss_focal=l_focal.detach(), loss_sem=l_sem.detach(), **logs)
 
 # %% ../nbs/50c_solo.ipynb #25a8b1d1
@@ -400,8 +407,9 @@ def train_solo(cfg: SOLOConfig | None = None, **overrides) -> Path:
     ds = PseudoMaskDataset(cfg.train_json, cfg, cfg.image_dir or None)
     model = build_solo(cfg)
     if cfg.init_ckpt: model.load_state_dict(load_checkpoint(cfg.init_ckpt)["model"])
+    inputs = stage_inputs({}, {"train_json": cfg.train_json, "backbone": cfg.backbone_ckpt, "init": cfg.init_ckpt})
     Trainer(model, lambda m, b: solo_loss(m, b, cfg), ds, loop_config(cfg), cfg.run_dir, collate_fn=solo_collate,
-            run_config=_run_config(cfg)).fit()
+            run_config={**_run_config(cfg), "inputs": inputs}).fit()   # inputs: other labels or backbone -> another run
     return Path(cfg.run_dir)
 
 def load_solo(ckpt, device: str | torch.device = "auto", cfg: SOLOConfig | None = None) -> SOLO:

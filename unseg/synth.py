@@ -18,7 +18,7 @@ __all__ = ['SHAPES', 'DIGIT_SHAPES', 'SHAPE_FAMILY', 'TEXTURES', 'PART_CATEGORIE
            'KINDS', 'PRESETS', 'CPU_SCENES', 'TIER_SETS', 'digit_glyphs', 'texture', 'object_alpha', 'draw_object',
            'scenes_vocabulary', 'background', 'ScenesConfig', 'check_scenes_config', 'zipf_probs', 'render_scene',
            'DigitsConfig', 'check_digits_config', 'digits_vocabulary', 'render_digits', 'frequency_bucket',
-           'zipf_exponent', 'synth']
+           'zipf_exponent', 'synth', 'ensure_dataset']
 
 # %% ../nbs/01_synth.ipynb #4c40c2b9
 def _ring_pts(n, r=1.0, phase=-np.pi / 2, rx=None, ry=None, cx=0.0, cy=0.0):
@@ -564,3 +564,14 @@ def synth(out: str | Path, kind: str = "scenes", n: int | None = None, size: int
     dump("train.json", lambda im: im["split"] == "train")
     dump("val.json", lambda im: im["split"] == "val")
     return out
+
+def ensure_dataset(data: str | Path, seed: int = 0, workers: int = 0, progress: bool = False) -> Path:
+    "`data` when it holds `train.json` and `val.json`; a missing `<kind>_<tier>` folder (`data/scenes_cpu`) is generated with that tier's preset."
+    data = Path(data)
+    if (data / "train.json").exists() and (data / "val.json").exists(): return data
+    kind, _, tier = data.name.partition("_")
+    if kind in TIER_SETS and tier in TIER_SETS[kind]:
+        print(f"generating the {kind} {tier!r} set into {data} (unseg synth {data} --kind {kind} --preset {tier})")
+        return synth(data, kind=kind, preset=tier, seed=seed, workers=workers, progress=progress)
+    raise FileNotFoundError(f"{data}: no train.json / val.json; generate a set with `unseg synth {data} --kind scenes --preset cpu` "
+                            f"or point `data` at a COCO folder (folders named <kind>_<tier>, e.g. data/scenes_cpu, are generated on demand)")

@@ -21,8 +21,8 @@ from .runs import open_run, write_run, RunConfigError
 
 # %% auto #0
 __all__ = ['LoopConfig', 'loop_config', 'lr_factor', 'Hook', 'EMAHook', 'amp_dtype', 'autocast', 'to_device', 'list_collate',
-           'batch_len', 'unwrap', 'dist_env', 'setup_distributed', 'Trainer', 'load_checkpoint', 'read_metrics', 'fit',
-           'throughput']
+           'batch_len', 'unwrap', 'dist_env', 'run_on_main', 'setup_distributed', 'Trainer', 'load_checkpoint',
+           'read_metrics', 'fit', 'throughput']
 
 # %% ../nbs/04_train.ipynb #d78fffd3
 _CHOICES = dict(optimizer=("adamw", "sgd"), schedule=("cosine", "constant", "step", "poly"),
@@ -53,7 +53,7 @@ class LoopConfig:
     poly_power: float = 0.9
     momentum: float = 0.9                 # sgd
     find_unused_parameters: bool = False  # DDP, for models whose loss skips some parameters
-    preset: str = "cpu"                   # the preset this config was built from (set by make_config; provenance only)
+    preset: str = ""                      # the preset tier this config was built from (make_config sets it; provenance only)
     choices: ClassVar[dict] = _CHOICES
 
     def __post_init__(self):
@@ -176,6 +176,13 @@ def unwrap(model: nn.Module) -> nn.Module:
 def dist_env() -> tuple[int, int, int]:
     "`(world_size, rank, local_rank)` from torchrun's environment, `(1, 0, 0)` without it."
     return int(os.environ.get("WORLD_SIZE", 1)), int(os.environ.get("RANK", 0)), int(os.environ.get("LOCAL_RANK", 0))
+
+def run_on_main(fn: Callable, *args, **kw):
+    "`fn(*args, **kw)` on rank 0 only, its result broadcast to every rank (a barrier); a plain call without a process group."
+    if not (dist.is_available() and dist.is_initialized()) or dist.get_world_size() == 1: return fn(*args, **kw)
+    out = [fn(*args, **kw) if dist.get_rank() == 0 else None]
+    dist.broadcast_object_list(out, src=0)
+    return out[0]
 
 def setup_distributed(device_type: str = "cpu") -> tuple[int, int, int]:
     "Join the torchrun process group if there is one (nccl on cuda, gloo on cpu); returns `dist_env()`."
@@ -407,8 +414,15 @@ def read_metrics(run_dir) -> list[dict]:
     if not p.exists(): raise FileNotFoundError(f"{p}: no metrics file")
     return [json.loads(l) for l in p.read_text().splitlines() if l.strip()]
 
+def _check_tier(cfg: LoopConfig):
+    "Under `make test` (`UNSEG_PRESET=smoke`), refuse a run built from a minutes-long tier: a test forgot `preset='smoke'`."
+    if os.environ.get("UNSEG_PRESET") == "smoke" and cfg.preset in ("cpu", "gpu", "paper") and not os.environ.get("UNSEG_ALLOW_TIERS"):
+        raise RuntimeError(f"a {cfg.preset!r}-tier run ({cfg.steps} steps) started under UNSEG_PRESET=smoke (the test suite): build "
+                           "the config with preset='smoke', or set UNSEG_ALLOW_TIERS=1 for a deliberate long run")
+
 def _open(self: Trainer) -> str:
     "Check the run folder against this run's config on rank 0 (`unseg.runs.open_run`); every rank gets the verdict."
+    _check_tier(self.cfg)
     rc = self.cfg if self.run_config is None else self.run_config
     verdict = ["new", ""]
     if self.is_main:
@@ -457,6 +471,7 @@ def _fit(self: Trainer) -> nn.Module:
                 sums, n, n_img, t0 = {}, 0, 0, time.perf_counter()
             if self.step % cfg.ckpt_every == 0 or self.step == cfg.steps: self.save_checkpoint()
     finally: pbar.close()
+    if self._saved_step != self.step: self.save_checkpoint()              # 0 steps (an untrained control) still leaves a checkpoint
     for h in self.hooks: h.after_fit(self)
     if self.world_size > 1: dist.barrier()
     if self.is_main and self.run_status != "reuse":
