@@ -13,6 +13,11 @@ ROOT = Path(__file__).resolve().parents[1]
 TOY = ROOT / "nbs/ablations/toy.ipynb"
 
 
+@pytest.fixture(autouse=True)
+def in_tmp(tmp_path, monkeypatch):
+    "Undeclared out_dir / results_dir are under the working directory: run each test in its own."
+    monkeypatch.chdir(tmp_path)
+
 def _spec(tmp: Path, body: str, notebook: Path = TOY) -> Path:
     p = tmp / "spec.yaml"
     p.write_text(f"name: t\nnotebook: {notebook}\n" + body)
@@ -21,7 +26,7 @@ def _spec(tmp: Path, body: str, notebook: Path = TOY) -> Path:
 
 def test_toy_spec_loads():
     spec = load_spec(ROOT / "ablations/toy.yaml")
-    assert spec.notebook == TOY and len(spec.points) == 4 and spec.out_dir == ROOT / "runs/ablate/toy"
+    assert spec.notebook == TOY and len(spec.points) == 4 and spec.out_dir == Path.cwd() / "runs/ablate/toy"
 
 
 def test_two_point_grid_in_two_workers_then_rerun_skips(tmp_path):

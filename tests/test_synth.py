@@ -10,8 +10,8 @@ def _files(root: Path) -> dict:
 
 
 def test_workers_give_identical_bytes(tmp_path, kind="scenes"):
-    a = synth(tmp_path / "serial", kind=preset, n=10, size=96, seed=5, workers=0, progress=False)
-    b = synth(tmp_path / "pool", kind=preset, n=10, size=96, seed=5, workers=2, progress=False)
+    a = synth(tmp_path / "serial", kind=kind, n=10, size=96, seed=5, workers=0, progress=False)
+    b = synth(tmp_path / "pool", kind=kind, n=10, size=96, seed=5, workers=2, progress=False)
     fa, fb = _files(a), _files(b)
     assert sorted(fa) == sorted(fb) and len(fa) == 13          # 10 PNGs + 3 JSON files, no temporary leftovers
     for k in fa: assert fa[k] == fb[k], k

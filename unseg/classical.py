@@ -39,7 +39,7 @@ class Config:
     nms_iou: float = 0.7               # drop a candidate overlapping a better kept one by more than this
     top_k: int = 100                   # instances kept per image
     workers: int = 0                   # processes for a list of images (0: this one, -1: one per CPU core)
-    preset: str = ""                   # the preset tier this config was built from (make_config sets it; provenance only)
+    preset_used: str = ""              # the preset this config was built from (make_config sets it; provenance only)
     presets: ClassVar[dict] = {"smoke": dict(),
         "gpu": {"workers": -1}}
 
@@ -166,6 +166,8 @@ def select_nodes(h: Hierarchy, cfg: Config) -> tuple[np.ndarray, np.ndarray, np.
 
 def segment_image(image: torch.Tensor, cfg: Config = Config()) -> Instances:
     "Class-agnostic hierarchical instances of one image `(3,H,W)` in `[0,1]`."
+    H, W = image.shape[-2:]
+    if min(H, W) < 4: return Instances(torch.zeros(0, H, W, dtype=torch.bool))   # too small for two superpixels: no instance
     h = build_hierarchy(image, cfg)
     nodes, scores, parents, M = select_nodes(h, cfg)
     masks = torch.from_numpy(M[nodes][:, h.spx])                                 # (K, L)[:, (H,W)] -> (K, H, W)
@@ -201,4 +203,4 @@ def segment(model: Config | None, images, **kw) -> list[Instances]:
 
 _ = register_method(Method("classical", Config, None, load, segment,   # train=None: nothing to train
                        "Superpixels + higra watershed hierarchy + persistence scores (no training)",
-                       inference=tuple(f.name for f in dataclasses.fields(Config) if f.name != "preset")))
+                       inference=tuple(f.name for f in dataclasses.fields(Config) if f.name != "preset_used")))

@@ -210,7 +210,7 @@ def cmd_segment(a) -> Path:
     else: raise SystemExit(f"method {m.name!r} is trained: pass --ckpt runs/{m.name}/<name> (from `unseg train {m.name}`)")
     ds = image_dataset(a.images, a.image_dir)                        # the ids the results refer to, without reading images
     files = [ds.coco.imgs[i]["file_name"] for i in ds.ids] if isinstance(ds, CocoFolder) else [str(f) for f in ds.files]
-    gt = a.gt or (a.images if str(a.images).endswith(".json") else None)
+    gt = a.gt or (a.images if str(a.images).endswith(".json") and "annotations" in load_json(a.images) else None)   # not an image-info file
     ids = list(ds.ids)
     if gt and not isinstance(ds, CocoFolder): ids = match_images([str(f.relative_to(ds.root)) if ds.root else str(f) for f in ds.files], gt)
     save_json([dict(id=int(i), file_name=f) for i, f in zip(ids, files)], out / "images.json")
@@ -383,6 +383,7 @@ def run(argv: list[str] | None = None):
     except Exception as e:
         if os.environ.get("UNSEG_DEBUG") or not isinstance(e, _errors()): raise
         msg = str(e.args[0]) if isinstance(e, KeyError) and e.args else str(e)
+        if getattr(e, "problems", None): msg = e.problems[0] + (f" (and {len(e.problems) - 1} more problems)" if len(e.problems) > 1 else "")
         raise SystemExit(f"unseg {a.cmd}: error: {' '.join(msg.split())}") from None
 
 def main(argv: list[str] | None = None) -> None:

@@ -220,7 +220,8 @@ def _cname(cls) -> str:
     return f"{mod.split('.')[-1]}.{cls.__qualname__}" if mod.startswith("unseg.") else cls.__qualname__
 
 def _type_name(cls, key: str) -> str:
-    t = typing.get_type_hints(cls).get(key)
+    try: t = typing.get_type_hints(cls).get(key)
+    except Exception: t = cls.__dataclass_fields__[key].type
     return getattr(t, "__name__", None) or str(t).replace("typing.", "")
 
 def _plain(v):
@@ -278,8 +279,15 @@ def make_config(cls, preset: str | None = None, yaml_path: str | os.PathLike | N
     bad = set(vals) - set(names)
     if bad: raise _unknown(cls, bad, names)
     vals = _plain(vals)
+    ftypes = {f.name: f.type if isinstance(f.type, str) else getattr(f.type, "__name__", str(f.type)) for f in fields(cls)}
+    for k, v in list(vals.items()):                                        # strings from code read like the command line
+        if isinstance(v, str) and "str" not in ftypes.get(k, "str"): vals[k] = parse_overrides([f"{k}={v}"])[k]
+    try: schema = OmegaConf.structured(cls)
+    except (OmegaConfBaseException, NameError, TypeError):                 # annotations this process cannot resolve (a class
+        schema = None                                                      # defined in another notebook session): untyped
+    if schema is None: return dataclasses.replace(cls(), **vals)
     try:
-        conf = OmegaConf.merge(OmegaConf.structured(cls), vals)
+        conf = OmegaConf.merge(schema, vals)
         obj = OmegaConf.to_object(conf)
     except OmegaConfBaseException as e:
         key = str(getattr(e, "full_key", "") or "").split(".")[0].split("[")[0]
@@ -289,7 +297,7 @@ def make_config(cls, preset: str | None = None, yaml_path: str | os.PathLike | N
     for k, ok in config_choices(cls).items():
         if k in names and getattr(obj, k) not in ok:
             raise ConfigError(f"{_cname(cls)}.{k}: got {getattr(obj, k)!r}, expected one of {list(ok)}")
-    if tiered and "preset" in names and "preset" not in vals: object.__setattr__(obj, "preset", name)
+    if tiered and "preset_used" in names and "preset_used" not in vals: object.__setattr__(obj, "preset_used", name)
     return obj
 
 def config_dict(cfg) -> dict:

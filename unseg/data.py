@@ -152,6 +152,9 @@ class CocoFolder(Dataset):
         self.image_dir = self.ann_file.parent / "images" if image_dir is None else Path(image_dir)
         d = load_json(self.ann_file)
         if image_info and isinstance(d, dict):                       # an image-info file (test-dev style): no annotations
+            if "categories" not in d and isinstance(d.get("images"), list):   # nor categories: drop references to them
+                d = {**d, "images": [{k: v for k, v in im.items() if k not in ("image_labels", "neg_category_ids", "not_exhaustive_category_ids")}
+                                     if isinstance(im, dict) else im for im in d["images"]]}
             d = {**d, "annotations": d.get("annotations", []), "categories": d.get("categories", [])}
         if not self.image_dir.is_dir():
             raise FileNotFoundError(f"{self.ann_file}: image folder {self.image_dir} not found (pass image_dir=, or --image-dir on the command line)")

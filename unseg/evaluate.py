@@ -168,7 +168,9 @@ def load_gt(gt: str | os.PathLike | dict | COCO, class_agnostic: bool = False, v
             if "segmentation" not in a:
                 raise ValueError(f"{src}: annotations[{i}] (id {a['id']}) has no 'segmentation': a box-only annotation cannot be "
                                  "scored by a mask evaluation (use --iou-type bbox)")
-            im = imgs[a["image_id"]]; a["area"] = a.get("area") or check_segmentation(a["segmentation"], im["height"], im["width"], f"{src}: annotations[{i}] (id {a['id']})")
+            im = imgs[a["image_id"]]
+            area = check_segmentation(a["segmentation"], im["height"], im["width"], f"{src}: annotations[{i}] (id {a['id']})")
+            a.setdefault("area", area)
         if a["category_id"] not in cat_ids and not class_agnostic:
             raise ValueError(f"{src}: annotations[{i}] has category_id {a['category_id']!r} not in categories")
         a.setdefault("iscrowd", 0)

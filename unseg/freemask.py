@@ -107,7 +107,7 @@ class FreeMaskConfig:
     batch_size: int = 8
     amp: str = "auto"
     device: str = "auto"
-    preset: str = ""                   # the preset tier this config was built from (make_config sets it; provenance only)
+    preset_used: str = ""              # the preset this config was built from (make_config sets it; provenance only)
     presets: ClassVar[dict] = {"smoke": dict(source="data/scenes_smoke/train.json", out="runs/freesolo/smoke/freemask/pseudo_labels.json"),
         "gpu": dict(
         source="data/scenes_gpu/train.json", out="runs/freesolo/gpu/freemask/pseudo_labels.json", backbone="resnet50",

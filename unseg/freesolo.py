@@ -25,7 +25,7 @@ __all__ = ['STAGES', 'Config', 'stage_config', 'run_densecl', 'run_freemask', 'r
 
 # %% ../nbs/50d_freesolo.ipynb #36b0bdbb
 STAGES = ("densecl", "freemask", "solo", "selftrain", "all")
-_SHARED = ("backbone", "device", "amp", "seed", "num_workers", "progress", "preset")
+_SHARED = ("backbone", "device", "amp", "seed", "num_workers", "progress", "preset_used")
 
 @dataclass
 class Config:
@@ -82,7 +82,7 @@ class Config:
     seed: int = 0
     num_workers: int = 0
     progress: bool = True
-    preset: str = ""                   # the preset tier this config was built from (make_config sets it; provenance only)
+    preset_used: str = ""              # the preset this config was built from (make_config sets it; provenance only)
     presets: ClassVar[dict] = {"smoke": dict(data="data/scenes_smoke", run_dir="runs/freesolo/smoke", densecl_steps=2, densecl_batch_size=4, densecl_crop_size=64, densecl_queue_size=256, solo_steps=2, solo_batch_size=2, solo_lr=0.0002, solo_warmup_steps=0, solo_pairwise_warmup=1000, progress=False),
         "gpu": dict(
         data="data/scenes_gpu", run_dir="runs/freesolo/gpu", backbone="resnet50",

@@ -16,7 +16,7 @@ __all__ = ['VOLATILE', 'config_hash', 'file_digest', 'files_digest', 'git_commit
            'stage_inputs']
 
 # %% ../nbs/00a_runs.ipynb #c9e393bf
-VOLATILE = frozenset({"progress", "log_every", "ckpt_every", "num_workers", "device", "run_dir", "name", "preset",
+VOLATILE = frozenset({"progress", "log_every", "ckpt_every", "num_workers", "device", "run_dir", "name", "preset_used",
                       "workers"})   # keys that do not change what a run computes: outside the hash
 
 def config_hash(cfg: Any, exclude=VOLATILE) -> str:
@@ -57,7 +57,7 @@ def provenance(cfg: Any = None, **extra) -> dict:
     name = torch.cuda.get_device_name(0) if str(dev).startswith("cuda") and torch.cuda.is_available() else f"{os.cpu_count()} cores"
     return {**dict(commit=git_commit(), unseg=unseg.__version__, torch=str(torch.__version__), torchvision=str(torchvision.__version__),
                    python=platform.python_version(), seed=c.get("seed"), threads=torch.get_num_threads(),
-                   device=f"{dev} ({name})", preset=c.get("preset"), date=time.strftime("%Y-%m-%d %H:%M:%S")), **extra}
+                   device=f"{dev} ({name})", preset=c.get("preset_used"), date=time.strftime("%Y-%m-%d %H:%M:%S")), **extra}
 
 # %% ../nbs/00a_runs.ipynb #eba70c8f
 class RunConfigError(ValueError):

@@ -122,7 +122,7 @@ def evaluate_method(method: str | Method, data: str | os.PathLike, preset: str |
     metrics = dict(evaluate(data / split, res, class_agnostic=True))
     if any(r["category_id"] != 0 for r in load_json(res)):
         metrics.update({f"cat_{k}": v for k, v in evaluate(data / split, res).items()})
-    metrics.update(method=m.name, preset=getattr(cfg, "preset", None) or preset, device=f"{device_name(device)} ({os.cpu_count()} CPU cores)",
+    metrics.update(method=m.name, preset=getattr(cfg, "preset_used", None) or preset, device=f"{device_name(device)} ({os.cpu_count()} CPU cores)",
                    n_images=n_img, train_s=round(t_train, 2), segment_s_per_image=round(t_seg / max(n_img, 1), 4),
                    run_dir=str(run_dir) if run_dir else None, provenance=provenance(cfg, steps=getattr(cfg, "steps", None)))
     save_json(metrics, out / "metrics.json", indent=1)

@@ -53,7 +53,7 @@ class LoopConfig:
     poly_power: float = 0.9
     momentum: float = 0.9                 # sgd
     find_unused_parameters: bool = False  # DDP, for models whose loss skips some parameters
-    preset: str = ""                      # the preset tier this config was built from (make_config sets it; provenance only)
+    preset_used: str = ""                 # the preset this config was built from (make_config sets it; provenance only)
     choices: ClassVar[dict] = _CHOICES
 
     def __post_init__(self):
@@ -416,8 +416,8 @@ def read_metrics(run_dir) -> list[dict]:
 
 def _check_tier(cfg: LoopConfig):
     "Under `make test` (`UNSEG_PRESET=smoke`), refuse a run built from a minutes-long tier: a test forgot `preset='smoke'`."
-    if os.environ.get("UNSEG_PRESET") == "smoke" and cfg.preset in ("cpu", "gpu", "paper") and not os.environ.get("UNSEG_ALLOW_TIERS"):
-        raise RuntimeError(f"a {cfg.preset!r}-tier run ({cfg.steps} steps) started under UNSEG_PRESET=smoke (the test suite): build "
+    if os.environ.get("UNSEG_PRESET") == "smoke" and cfg.preset_used in ("cpu", "gpu", "paper") and not os.environ.get("UNSEG_ALLOW_TIERS"):
+        raise RuntimeError(f"a {cfg.preset_used!r}-tier run ({cfg.steps} steps) started under UNSEG_PRESET=smoke (the test suite): build "
                            "the config with preset='smoke', or set UNSEG_ALLOW_TIERS=1 for a deliberate long run")
 
 def _open(self: Trainer) -> str:
@@ -434,7 +434,7 @@ def _open(self: Trainer) -> str:
     if self.world_size > 1: dist.broadcast_object_list(verdict, src=0)
     if verdict[0] == "error": raise RunConfigError(verdict[1])
     if self.is_main and verdict[0] != "reuse":
-        write_run(self.run_dir, rc, status="running", seed=self.cfg.seed, preset=self.cfg.preset, device=str(self.device))
+        write_run(self.run_dir, rc, status="running", seed=self.cfg.seed, preset=self.cfg.preset_used, device=str(self.device))
     return verdict[0]
 
 def _progress_line(self: Trainer, rec: dict, t_start: float) -> str:
@@ -476,7 +476,7 @@ def _fit(self: Trainer) -> nn.Module:
     if self.world_size > 1: dist.barrier()
     if self.is_main and self.run_status != "reuse":
         write_run(self.run_dir, self.cfg if self.run_config is None else self.run_config, status="done", seed=cfg.seed,
-                  preset=cfg.preset, device=str(self.device), wall_s=round(time.perf_counter() - t_start, 1),
+                  preset=cfg.preset_used, device=str(self.device), wall_s=round(time.perf_counter() - t_start, 1),
                   steps_trained=self.step - step0, world_size=self.world_size)
     return self.model
 
