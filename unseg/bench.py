@@ -11,9 +11,9 @@ import torch
 from .core import decode_masks, encode_masks, get_device, mask_iou, masks_to_boxes
 
 # %% auto #0
-__all__ = ['BENCHES', 'register_bench', 'device_name', 'timeit', 'peak_memory', 'compare', 'run_bench', 'random_masks',
-           'naive_rle_encode', 'naive_rle_decode', 'bench_rle', 'naive_masks_to_boxes', 'bench_boxes', 'naive_mask_iou',
-           'bench_mask_iou', 'bench_cli_help']
+__all__ = ['BENCHES', 'TIME_UNITS', 'RATE_UNITS', 'register_bench', 'device_name', 'timeit', 'peak_memory', 'compare',
+           'with_speedup', 'run_bench', 'random_masks', 'naive_rle_encode', 'naive_rle_decode', 'bench_rle',
+           'naive_masks_to_boxes', 'bench_boxes', 'naive_mask_iou', 'bench_mask_iou', 'bench_cli_help', 'bench_eval']
 
 # %% ../nbs/07_bench.ipynb #b03d909f
 BENCHES: dict[str, Callable] = {}
@@ -79,13 +79,21 @@ def compare(case: str, fn: Callable, naive: Callable, device: str | torch.device
     t = timeit(fn, warmup, iters, device)
     b = timeit(naive, naive_warmup, naive_iters, device)
     return dict(case=case, value=t["median_ms"], unit="ms", baseline=b["median_ms"], ratio=b["median_ms"] / t["median_ms"],
-                speedup=b["median_ms"] / t["median_ms"],                                   # = baseline time / time (> 1: faster)
                 min_ms=t["min_ms"], iters=iters, **peak_memory(fn, device), **info)
 
 # %% ../nbs/07_bench.ipynb #9aa65570
 def _json_default(o):
     if hasattr(o, "item"): return o.item()
     return str(o)
+
+TIME_UNITS, RATE_UNITS = ("ms", "s", "us"), ("img/s", "it/s", "items/s", "pairs/s", "points/s", "composites/s")
+
+def with_speedup(r: dict) -> dict:
+    "Tag a record `kind='timing'` with `speedup` = baseline time / time (> 1 = faster; for rates, value / baseline), or `kind='accuracy'` (no baseline time)."
+    u, v, b = r.get("unit"), r.get("value"), r.get("baseline")
+    if isinstance(v, (int, float)) and isinstance(b, (int, float)) and v > 0 and b > 0 and u in TIME_UNITS + RATE_UNITS:
+        return {**r, "kind": "timing", "speedup": (b / v) if u in TIME_UNITS else (v / b)}
+    return {**r, "kind": r.get("kind", "accuracy" if "error" not in r else "error")}
 
 def _records(fn: Callable, dev: torch.device, quick: bool):
     "The records of one benchmark as they come; an exception ends it with an error record."
@@ -103,7 +111,7 @@ def run_bench(names: Iterable[str] | str | None = None, device: str | torch.devi
     out = []
     for name in names:
         for r in _records(BENCHES[name], dev, quick):
-            rec = {"bench": name, "case": r.get("case"), "device": common["device"], **r, **common}
+            rec = with_speedup({"bench": name, "case": r.get("case"), "device": common["device"], **r, **common})
             print(json.dumps(rec, default=_json_default), file=file or sys.stdout, flush=True)
             out.append(rec)
     return out
@@ -191,3 +199,21 @@ def bench_cli_help(device, quick):
     run = lambda cmd: subprocess.run(cmd, check=True, capture_output=True)
     yield compare("unseg --help (process)", lambda: run(help_cmd), lambda: run(core_cmd), device="cpu",
                   warmup=1, iters=2 if quick else 5, naive_iters=1 if quick else 3, naive_warmup=0 if quick else 1)
+
+@register_bench("eval")
+def bench_eval(device, quick):
+    "`unseg.evaluate.evaluate` (faster-coco-eval backend, with unseg's input checks) vs pycocotools' COCOeval (segm), 100 mask detections per image."
+    import copy, contextlib, io
+    from pycocotools.coco import COCO
+    from pycocotools.cocoeval import COCOeval
+    from unseg.evaluate import evaluate, speed_case
+    n = 20 if quick else 500
+    gt, preds = speed_case(n, size=128 if quick else 256)
+    def ref():
+        with contextlib.redirect_stdout(io.StringIO()):
+            g = COCO(); g.dataset = copy.deepcopy(gt); g.createIndex()
+            E = COCOeval(g, g.loadRes(copy.deepcopy(preds)), "segm"); E.evaluate(); E.accumulate(); E.summarize()
+        return E.stats[0]
+    a, b = evaluate(gt, preds)["AP"], ref()
+    yield compare(f"segm eval {n} images x 100 detections", lambda: evaluate(gt, preds), ref, device="cpu", warmup=1, iters=1 if quick else 3,
+                  naive_iters=1 if quick else 2, naive_warmup=0, ap_diff=abs(a - b))

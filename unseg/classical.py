@@ -25,9 +25,9 @@ SCORES = ("persistence", "persistence_area")
 
 @dataclass
 class Config:
-    "Classical baseline settings (the defaults are the CPU smoke setting; there is nothing to train)."
+    "Classical baseline settings; defaults = the cpu tier, chosen on training images of the canonical set (results/classical_cpu.md); nothing to train."
     superpixels: str = "slic"          # "slic" | "felzenszwalb"
-    superpixel_area: int = 100         # mean pixels per superpixel (n = H*W / superpixel_area)
+    superpixel_area: int = 250         # mean pixels per superpixel (n = H*W / superpixel_area)
     compactness: float = 10.0          # SLIC colour/space trade-off
     sigma: float = 1.0                 # pre-smoothing of the superpixel algorithm
     colour_weight: float = 1.0         # edge weight = boundary gradient + colour_weight * mean Lab distance
@@ -41,7 +41,7 @@ class Config:
     workers: int = 0                   # processes for a list of images (0: this one, -1: one per CPU core)
     preset_used: str = ""              # the preset this config was built from (make_config sets it; provenance only)
     presets: ClassVar[dict] = {"smoke": dict(),
-        "gpu": {"workers": -1}}
+        "gpu": {"workers": -1, "superpixel_area": 100}}   # the setting the gpu scenes were run with
 
     def __post_init__(self):
         for name, val, ok in [("superpixels", self.superpixels, ("slic", "felzenszwalb")),

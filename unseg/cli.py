@@ -75,7 +75,8 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--gt", required=True); e.add_argument("--pred", required=True)
     e.add_argument("--iou-type", default="segm", choices=["segm", "bbox"])
     e.add_argument("--class-agnostic", action="store_true"); e.add_argument("--lvis", action="store_true")
-    e.add_argument("--out")
+    e.add_argument("--out"); e.add_argument("--backend", default="auto", choices=["auto", "faster", "pycocotools"],
+                                            help="auto: faster-coco-eval (same numbers) when installed, pycocotools for --lvis")
 
     t = sub.add_parser("train", help="train a registered method", epilog=f"methods: {names}")
     t.add_argument("method", help=f"one of: {names}"); t.add_argument("--preset", help="smoke | cpu (default) | gpu | paper | ...")
@@ -122,7 +123,7 @@ def cmd_synth(a) -> Path:
 def cmd_eval(a) -> dict:
     from unseg.core import save_json
     from unseg.evaluate import evaluate, format_table
-    m = evaluate(a.gt, a.pred, iou_type=a.iou_type, class_agnostic=a.class_agnostic, lvis=a.lvis)
+    m = evaluate(a.gt, a.pred, iou_type=a.iou_type, class_agnostic=a.class_agnostic, lvis=a.lvis, backend=a.backend)
     print(format_table(m))
     if a.out: save_json(m, a.out, indent=2); print(f"wrote {a.out}")
     return m
@@ -266,7 +267,7 @@ def cmd_discover(a) -> Path:
     return Path(out)
 
 # %% ../nbs/90_cli.ipynb #37e02e19
-DEMO_LEARNED = []      # learned class-agnostic methods trained live beside their untrained controls (their cpu presets learn)
+DEMO_LEARNED = ["pixel-embedding", "freesolo"]   # learned class-agnostic methods trained live beside their untrained controls
 DEMO_ALL = ["oracle", "oracle-solo"]   # trained live as well with --all
 DEMO_KEYS = ["AP", "AP50", "AP75", "AR10", "AR100"]
 

@@ -22,9 +22,10 @@ from tabulate import tabulate
 from .core import encode_masks, load_json
 
 # %% auto #0
-__all__ = ['COCO_KEYS', 'random_coco_case', 'check_segmentation', 'load_gt', 'load_preds', 'LVISEval', 'limit_dets_per_image',
-           'run_cocoeval', 'evaluate', 'per_category_ap', 'format_table', 'hungarian_map', 'clustering_metrics',
-           'semantic_miou', 'seg_to_boundary', 'match_boundaries', 'boundary_counts', 'boundary_f']
+__all__ = ['BACKENDS', 'COCO_KEYS', 'random_coco_case', 'speed_case', 'check_segmentation', 'rle_runs_ok', 'load_gt',
+           'load_preds', 'LVISEval', 'limit_dets_per_image', 'run_cocoeval', 'evaluate', 'per_category_ap',
+           'format_table', 'hungarian_map', 'clustering_metrics', 'semantic_miou', 'seg_to_boundary',
+           'match_boundaries', 'boundary_counts', 'boundary_f']
 
 # %% ../nbs/03_evaluate.ipynb #80b1a72d
 def _ellipse(h, w, cy, cx, ry, rx):
@@ -78,6 +79,25 @@ def random_coco_case(seed: int = 0, n_images: int = 4, n_cats: int = 6, lvis: bo
         p["segmentation"] = rle; p["bbox"] = mask_utils.toBbox(rle).tolist()
     return dict(images=images, annotations=anns, categories=cats), preds
 
+def speed_case(n_images: int = 500, size: int = 256, dets: int = 100, n_objects: int = 7, seed: int = 0) -> tuple[dict, list[dict]]:
+    "A COCO-sized evaluation case: `n_images` of `size` px with about `n_objects` ellipse objects each and `dets` mask detections per image (class-agnostic ids 1)."
+    rng = np.random.default_rng(seed)
+    yy, xx = np.mgrid[:size, :size].astype(np.float32)
+    images, anns, preds = [], [], []
+    def ellipses(k):                                                   # k random ellipses as bool masks (k, size, size)
+        c = rng.uniform(0, size, (k, 2)); r = rng.uniform(0.02, 0.25, (k, 2)) * size
+        return ((yy[None] - c[:, 0, None, None]) / r[:, 0, None, None]) ** 2 + ((xx[None] - c[:, 1, None, None]) / r[:, 1, None, None]) ** 2 <= 1
+    for i in range(n_images):
+        images.append(dict(id=i + 1, file_name=f"{i + 1:06d}.png", height=size, width=size))
+        g = ellipses(n_objects)
+        for m, rle in zip(g, encode_masks(g)):
+            anns.append(dict(id=len(anns) + 1, image_id=i + 1, category_id=1, segmentation=rle, area=float(m.sum()),
+                             bbox=mask_utils.toBbox(rle).tolist(), iscrowd=0))
+        d = np.concatenate([np.roll(g, int(rng.integers(-3, 4)), axis=2), ellipses(dets - n_objects)])   # hits, then false positives
+        for m, rle, sc in zip(d, encode_masks(d), rng.random(dets)):
+            preds.append(dict(image_id=i + 1, category_id=1, segmentation=rle, score=float(sc), bbox=mask_utils.toBbox(rle).tolist()))
+    return dict(images=images, annotations=anns, categories=[dict(id=1, name="object")]), preds
+
 # %% ../nbs/03_evaluate.ipynb #26c4312f
 def _quiet(verbose: bool):
     "Swallow pycocotools' prints unless `verbose`."
@@ -115,6 +135,42 @@ def check_segmentation(s, h: int, w: int, where: str) -> float:
     try: return float(mask_utils.area(_rle_of(s, h, w)))
     except Exception: raise ValueError(f"{where}.segmentation: pycocotools cannot read it") from None
 
+def _rle_ok_loop(buf, offsets, sizes, out):
+    "pycocotools' `rleFrString` over concatenated strings: out[i] = the runs of string i are non-negative and sum to sizes[i]."
+    for i in range(len(sizes)):
+        p, e, m, prev1, prev2, total, ok = offsets[i], offsets[i + 1], 0, 0, 0, 0, True
+        while p < e and ok:
+            x, k, more = 0, 0, 1
+            while more:
+                if p >= e: ok = False; break
+                c = int(buf[p]) - 48
+                if c < 0 or c > 63: ok = False; break
+                x |= (c & 0x1F) << (5 * k); more = c & 0x20; p += 1; k += 1
+                if not more and (c & 0x10): x |= -1 << (5 * k)             # sign extension
+            if not ok: break
+            if m > 2: x += prev2                                           # runs after the second are deltas: c_m = x_m + c_{m-2}
+            if x < 0: ok = False; break
+            total += x; prev2 = prev1; prev1 = x; m += 1
+        out[i] = ok and total == sizes[i]
+
+_RLE_OK = None
+
+def rle_runs_ok(strings, sizes) -> np.ndarray:
+    "Whether each compressed COCO RLE string (bytes) decodes to non-negative runs covering its `h*w` size (numba-compiled when available)."
+    global _RLE_OK
+    if _RLE_OK is None:
+        try:
+            import numba
+            _RLE_OK = numba.njit(cache=True)(_rle_ok_loop)
+        except Exception: _RLE_OK = _rle_ok_loop
+    n = len(strings)
+    lens = np.fromiter((len(x) for x in strings), np.int64, n)
+    offsets = np.concatenate([[0], np.cumsum(lens)]).astype(np.int64)
+    buf = np.frombuffer(b"".join(strings), np.uint8) if n else np.zeros(0, np.uint8)
+    out = np.zeros(n, np.bool_)
+    _RLE_OK(buf, offsets, np.asarray(sizes, dtype=np.int64), out)
+    return out
+
 def _rle_counts(s: bytes) -> list[int] | None:
     "The run lengths of a compressed COCO RLE string (pycocotools' `rleFrString`), or None when it is truncated."
     cnts, p = [], 0
@@ -140,7 +196,8 @@ def load_gt(gt: str | os.PathLike | dict | COCO, class_agnostic: bool = False, v
         if k not in d: raise KeyError(f"{src}: missing key {k!r} (a COCO-format dict has images, annotations, categories)")
         if not isinstance(d[k], list) or not all(isinstance(x, dict) for x in d[k]):
             raise ValueError(f"{src}: '{k}' must be a list of objects, got {type(d[k]).__name__}")
-    d = copy.deepcopy(d)
+    fresh = isinstance(gt, (str, os.PathLike))                             # loaded here: nobody else holds it
+    d = {**d, **{k: (d[k] if fresh else [dict(x) for x in d[k]]) for k in ("images", "annotations", "categories")}}   # top-level copies: we only set top-level keys
     imgs = {}
     _int = lambda v: isinstance(v, (int, np.integer)) and not isinstance(v, bool)
     for i, im in enumerate(d["images"]):
@@ -153,7 +210,7 @@ def load_gt(gt: str | os.PathLike | dict | COCO, class_agnostic: bool = False, v
     for i, c in enumerate(d["categories"]):
         if not _int(c.get("id")): raise ValueError(f"{src}: categories[{i}].id={c.get('id')!r} must be an integer")
     cat_ids = {c["id"] for c in d["categories"]}
-    seen = set()
+    seen = set(); rle_idx: list[int] = []
     for i, a in enumerate(d["annotations"]):
         miss = [k for k in ("id", "image_id", "category_id") if k not in a]
         if "segmentation" not in a and "bbox" not in a: miss.append("segmentation|bbox")
@@ -168,9 +225,11 @@ def load_gt(gt: str | os.PathLike | dict | COCO, class_agnostic: bool = False, v
             if "segmentation" not in a:
                 raise ValueError(f"{src}: annotations[{i}] (id {a['id']}) has no 'segmentation': a box-only annotation cannot be "
                                  "scored by a mask evaluation (use --iou-type bbox)")
-            im = imgs[a["image_id"]]
-            area = check_segmentation(a["segmentation"], im["height"], im["width"], f"{src}: annotations[{i}] (id {a['id']})")
-            a.setdefault("area", area)
+            im = imgs[a["image_id"]]; sg = a["segmentation"]
+            if isinstance(sg, dict) and isinstance(sg.get("counts"), str) and isinstance(sg.get("size"), list) and list(sg["size"]) == [im["height"], im["width"]]:
+                rle_idx.append(i)                                          # compressed RLEs: checked together below (fast)
+                if "area" not in a: a["area"] = float(mask_utils.area(sg))
+            else: a.setdefault("area", check_segmentation(sg, im["height"], im["width"], f"{src}: annotations[{i}] (id {a['id']})"))
         if a["category_id"] not in cat_ids and not class_agnostic:
             raise ValueError(f"{src}: annotations[{i}] has category_id {a['category_id']!r} not in categories")
         a.setdefault("iscrowd", 0)
@@ -178,6 +237,13 @@ def load_gt(gt: str | os.PathLike | dict | COCO, class_agnostic: bool = False, v
             im = imgs[a["image_id"]]
             a["area"] = (float(mask_utils.area(_rle_of(a["segmentation"], im["height"], im["width"])))
                          if "segmentation" in a else float(a["bbox"][2] * a["bbox"][3]))
+    if rle_idx:
+        segs = [d["annotations"][i]["segmentation"] for i in rle_idx]
+        ok = rle_runs_ok([x["counts"].encode() for x in segs], [x["size"][0] * x["size"][1] for x in segs])
+        if not ok.all():
+            i = rle_idx[int(np.flatnonzero(~ok)[0])]
+            raise ValueError(f"{src}: annotations[{i}] (id {d['annotations'][i]['id']}).segmentation.counts: a malformed compressed RLE "
+                             "(its runs do not cover the image)")
     if not (parts if parts is not None else not class_agnostic):             # top-level objects only
         d["annotations"] = [a for a in d["annotations"] if a.get("parent_id") is None]
     if class_agnostic:
@@ -194,8 +260,8 @@ def load_preds(pred: str | os.PathLike | list[dict], coco: COCO, iou_type: str =
     src = str(pred) if isinstance(pred, (str, os.PathLike)) else "pred"
     if isinstance(pred, (str, os.PathLike)): pred = load_json(pred)
     if not isinstance(pred, list): raise ValueError(f"{src}: expected a COCO results file (a list of result dicts), got a {type(pred).__name__}")
-    pred = copy.deepcopy(pred)
-    with_bbox = None
+    pred = [dict(p) if isinstance(p, dict) else p for p in pred]          # top-level copies: we only set top-level keys
+    with_bbox = None; rle_idx: list[int] = []
     for i, p in enumerate(pred):
         if not isinstance(p, dict): raise ValueError(f"{src}[{i}]: expected a result dict, got {type(p).__name__}")
         need = ["image_id", "category_id", "score"] + (["segmentation"] if iou_type == "segm" else [])
@@ -221,12 +287,19 @@ def load_preds(pred: str | os.PathLike | list[dict], coco: COCO, iou_type: str =
             if list(s["size"]) != [im["height"], im["width"]]:
                 raise ValueError(f"{src}[{i}]: RLE size {list(s['size'])} != image {p['image_id']} size "
                                  f"{[im['height'], im['width']]}")
-            check_segmentation(s, im["height"], im["width"], f"{src}[{i}]")
+            rle_idx.append(i)
         if "bbox" in p and (len(p["bbox"]) != 4): raise ValueError(f"{src}[{i}]: bbox must be [x, y, w, h], got {p['bbox']!r}")
         if with_bbox is None: with_bbox = "bbox" in p
         elif with_bbox != ("bbox" in p):
             raise ValueError(f"{src}[{i}]: either every result has a 'bbox' or none does (pycocotools reads all results "
                              "like the first one)")
+    if rle_idx:                                                          # every RLE decodes to runs covering its image
+        segs = [pred[i]["segmentation"] for i in rle_idx]
+        ok = rle_runs_ok([s["counts"].encode() if isinstance(s["counts"], str) else s["counts"] for s in segs],
+                         [s["size"][0] * s["size"][1] for s in segs])
+        if not ok.all():
+            i = rle_idx[int(np.flatnonzero(~ok)[0])]
+            raise ValueError(f"{src}[{i}].segmentation.counts: a malformed compressed RLE (its runs do not cover the image)")
     return pred
 
 # %% ../nbs/03_evaluate.ipynb #ede89c9c
@@ -282,10 +355,22 @@ def _summ(E: COCOeval, ap: bool = True, iou: float | None = None, area: str = "a
     s = s[s > -1]
     return float(np.mean(s)) if s.size else -1.0
 
+BACKENDS = ("auto", "faster", "pycocotools")
+
+def _faster_eval(gt: COCO, preds: list[dict], iou_type: str):
+    "faster-coco-eval's `COCOeval_faster` on the checked ground truth and results (the same arrays as `COCOeval`, C++ matching)."
+    from faster_coco_eval import COCO as FCOCO, COCOeval_faster
+    fg = FCOCO(); fg.dataset = gt.dataset; fg.createIndex()
+    fd = fg.loadRes(preds) if preds else None
+    if fd is None:
+        fd = FCOCO(); fd.dataset = dict(images=list(gt.dataset["images"]), categories=gt.dataset["categories"], annotations=[]); fd.createIndex()
+    return COCOeval_faster(fg, fd, iou_type, print_function=lambda *a, **k: None)
+
 def run_cocoeval(gt, pred, iou_type: str = "segm", class_agnostic: bool = False, lvis: bool = False,
-                 max_dets: int | None = None, verbose: bool = False, parts: bool | None = None) -> COCOeval:
+                 max_dets: int | None = None, verbose: bool = False, parts: bool | None = None, backend: str = "auto") -> COCOeval:
     "Check the inputs and run `COCOeval` (or `LVISEval`) through `accumulate`; returns the evaluator."
     if iou_type not in _IOU_TYPES: raise ValueError(f"iou_type must be one of {_IOU_TYPES}, got {iou_type!r}")
+    if backend not in BACKENDS: raise ValueError(f"backend must be one of {list(BACKENDS)}, got {backend!r}")
     if lvis and class_agnostic: raise ValueError("lvis=True and class_agnostic=True cannot be combined: the federated "
                                                  "rules are per category")
     if max_dets is not None and (not isinstance(max_dets, (int, np.integer)) or max_dets < 1):
@@ -301,6 +386,15 @@ def run_cocoeval(gt, pred, iou_type: str = "segm", class_agnostic: bool = False,
     preds = load_preds(pred, gt, iou_type, class_agnostic)
     top = max_dets or (300 if lvis else 100)
     if lvis: preds = limit_dets_per_image(preds, top)
+    if not lvis and backend != "pycocotools":
+        try: E = _faster_eval(gt, preds, iou_type)
+        except ImportError:
+            if backend == "faster": raise
+            E = None
+        if E is not None:
+            E.params.maxDets = sorted({1, 10, top})
+            with _quiet(verbose): E.evaluate(); E.accumulate()
+            return E
     with _quiet(verbose):
         if preds: dt = gt.loadRes(preds)
         else:                                                           # an empty result set (loadRes crashes)
@@ -314,9 +408,9 @@ def run_cocoeval(gt, pred, iou_type: str = "segm", class_agnostic: bool = False,
     return E
 
 def evaluate(gt, pred, iou_type: str = "segm", class_agnostic: bool = False, lvis: bool = False,
-             max_dets: int | None = None, verbose: bool = False, parts: bool | None = None) -> dict[str, float]:
+             max_dets: int | None = None, verbose: bool = False, parts: bool | None = None, backend: str = "auto") -> dict[str, float]:
     "COCO (or LVIS) metrics of results `pred` (path or list) against `gt` (path, dict or `COCO`); class-agnostic scores count top-level objects unless `parts=True`."
-    E = run_cocoeval(gt, pred, iou_type, class_agnostic, lvis, max_dets, verbose, parts)
+    E = run_cocoeval(gt, pred, iou_type, class_agnostic, lvis, max_dets, verbose, parts, backend)
     md = E.params.maxDets
     out = dict(AP=_summ(E), AP50=_summ(E, iou=.5), AP75=_summ(E, iou=.75),
                APs=_summ(E, area="small"), APm=_summ(E, area="medium"), APl=_summ(E, area="large"))

@@ -104,6 +104,7 @@ class FreeMaskConfig:
     max_width_frac: float = 0.95   # code: drop masks whose box width >= 0.95 W (>= 1 = off)
     min_maskness: float = 0.7      # keep decayed maskness >= this
     emb_dim: int = 128             # code: query vector interpolated to 128-d (0 = keep the full vector)
+    min_masks: int = 1             # fewer pseudo masks than this is an error naming the threshold to change (0: allow none)
     batch_size: int = 8
     amp: str = "auto"
     device: str = "auto"
@@ -213,6 +214,9 @@ def generate_pseudo_labels(cfg: FreeMaskConfig | None = None, model: FreeMask | 
             areas = inst.masks.flatten(1).sum(1).tolist()
             for r, a, e in zip(inst.to_coco(it["image_id"]), areas, inst.emb.tolist()):
                 anns.append(dict(r, id=len(anns) + 1, category_id=1, iscrowd=0, area=float(a), emb=[round(v, 5) for v in e]))
+    if len(anns) < cfg.min_masks:                                        # nothing to train on: say so, and which knob to turn
+        raise ValueError(f"{cfg.source}: Free Mask produced {len(anns)} pseudo masks on {len(images)} images; lower min_maskness (now "
+                         f"{cfg.min_maskness}) or tau (now {cfg.tau}), or start from a pre-trained backbone (backbone_ckpt)")
     info = dict(description="Free Mask pseudo labels (unseg.freemask)", image_dir=str(image_dir), source=str(cfg.source),
                 config={k: v for k, v in dataclasses.asdict(cfg).items() if k != "presets"}, seconds=round(time.perf_counter() - t0, 2))
     save_json(dict(info=info, images=images, annotations=anns, categories=[dict(id=1, name="object")]), cfg.out)

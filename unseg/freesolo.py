@@ -53,9 +53,10 @@ class Config:
     freemask_top_frac: float = 0.2
     freemask_max_width_frac: float = 0.95
     freemask_emb_dim: int = 128
+    freemask_min_masks: int = 1        # fewer Free Mask pseudo masks is an error naming the threshold (0: allow none)
     solo_image_size: int = 128
     solo_test_size: int = 128
-    solo_steps: int = 1000
+    solo_steps: int = 800
     solo_batch_size: int = 8
     solo_lr: float = 0.001
     solo_warmup_steps: int = 50
@@ -76,6 +77,7 @@ class Config:
     selftrain_thr: float = 0.3         # drop relabelled masks below this score
     selftrain_max_per_img: int = 20    # code
     selftrain_max_width_frac: float = 0.95   # code
+    selftrain_min_masks: int = 1       # fewer relabelled masks is an error naming the threshold (0: allow none)
     selftrain_from: str = "backbone"   # code: retrain from the pre-trained backbone | "model": continue from the previous SOLO
     amp: str = "auto"
     device: str = "auto"
@@ -83,7 +85,8 @@ class Config:
     num_workers: int = 0
     progress: bool = True
     preset_used: str = ""              # the preset this config was built from (make_config sets it; provenance only)
-    presets: ClassVar[dict] = {"smoke": dict(data="data/scenes_smoke", run_dir="runs/freesolo/smoke", densecl_steps=2, densecl_batch_size=4, densecl_crop_size=64, densecl_queue_size=256, solo_steps=2, solo_batch_size=2, solo_lr=0.0002, solo_warmup_steps=0, solo_pairwise_warmup=1000, progress=False),
+    presets: ClassVar[dict] = {"smoke": dict(data="data/scenes_smoke", run_dir="runs/freesolo/smoke", densecl_steps=2, densecl_batch_size=4, densecl_crop_size=64, densecl_queue_size=256, solo_steps=2, solo_batch_size=2, solo_lr=0.0002, solo_warmup_steps=0, solo_pairwise_warmup=1000, progress=False,
+                   freemask_min_masks=0, selftrain_min_masks=0),   # 2 steps find nothing: let the pipeline run on empty labels
         "gpu": dict(
         data="data/scenes_gpu", run_dir="runs/freesolo/gpu", backbone="resnet50",
         densecl_steps=800, densecl_batch_size=128, densecl_lr=0.3, densecl_crop_size=128, densecl_queue_size=16384,
@@ -146,7 +149,7 @@ def run_solo(cfg: Config) -> Path:
     return train_solo(_solo_cfg(cfg, pl, Path(cfg.run_dir) / "solo", backbone_ckpt=_pretrained(cfg)))
 
 def relabel(model: SOLO, source, out, thr: float = 0.3, max_per_img: int = 20, max_width_frac: float = 0.95,
-            batch_size: int = 8) -> Path:
+            batch_size: int = 8, min_masks: int = 1) -> Path:
     "Self-training labels: the model's masks on `source` with score >= thr (top `max_per_img`, narrow boxes), as COCO."
     ds = image_source(source)
     image_dir = Path(getattr(ds, "image_dir", None) or ds.root).resolve()
@@ -160,6 +163,9 @@ def relabel(model: SOLO, source, out, thr: float = 0.3, max_per_img: int = 20, m
             inst = inst[keep.nonzero().flatten()[:max_per_img]]
             for r, a in zip(inst.to_coco(it["image_id"]), inst.masks.flatten(1).sum(1).tolist()):
                 anns.append(dict(r, id=len(anns) + 1, category_id=1, iscrowd=0, area=float(a)))
+    if len(anns) < min_masks:
+        raise ValueError(f"{source}: self-training relabelled {len(anns)} masks on {len(images)} images; lower selftrain_thr (now {thr}) "
+                         "or train SOLO longer (solo_steps)")
     save_json(dict(info=dict(description="FreeSOLO self-training labels", image_dir=str(image_dir), thr=thr),
                    images=images, annotations=anns, categories=[dict(id=1, name="object")]), out)
     return Path(out)
@@ -170,7 +176,7 @@ def run_selftrain(cfg: Config) -> Path:
         model = load_solo(prev, cfg.device)
         d = Path(cfg.run_dir) / f"selftrain{r}"
         pl = run_on_main(relabel, model, _images(cfg), d / "pseudo_labels.json", cfg.selftrain_thr, cfg.selftrain_max_per_img,
-                         cfg.selftrain_max_width_frac)                   # rank 0 relabels, every rank trains on the file
+                         cfg.selftrain_max_width_frac, min_masks=cfg.selftrain_min_masks)                   # rank 0 relabels, every rank trains on the file
         kw = dict(backbone_ckpt=_pretrained(cfg)) if cfg.selftrain_from == "backbone" else dict(init_ckpt=str(prev))
         prev = train_solo(_solo_cfg(cfg, pl, d, **kw))
     return prev
@@ -221,7 +227,8 @@ def segment(model, images, **kw) -> list[Instances]:
 
 register_method(Method("freesolo", Config, train, load, segment,
                        "FreeSOLO: DenseCL + Free Mask pseudo labels + weakly supervised SOLO + self-training (no annotations)",
-                       inference=("solo_score_thr", "solo_test_size")))
+                       inference=("solo_score_thr", "solo_test_size"),
+                       control=dict(densecl_steps=0, solo_steps=0, selftrain_rounds=0, freemask_min_masks=0)))   # random backbone, 0 steps
 
 # %% ../nbs/50d_freesolo.ipynb #49fdf8cc
 @torch.no_grad()

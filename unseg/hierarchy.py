@@ -190,7 +190,7 @@ def _pixels_in(r: torch.Tensor, reg: torch.Tensor, K: int, gen=None) -> torch.Te
     return order[start[reg] + torch.minimum((u * counts[reg]).long(), counts[reg] - 1)]   # start_r + floor(u * count_r)
 
 def sample_tree_pairs(regions: torch.Tensor, dist: torch.Tensor, n_anchors: int = 7, n_pos: int = 10, n_neg: int = 5,
-                      sigma: float = 0.1, sampling: str = "tree", d_scale: str = "root", levels: int = 0,
+                      sigma: float = 0.2, sampling: str = "tree", d_scale: str = "root", levels: int = 0,
                       gen: torch.Generator | None = None) -> dict:
     "Anchor/positive/negative pixel indices per image: `anchor (B, A)`, `pos (B, A, P)`, `neg (B, A, Q)` (flat into h*w), `valid (B, A)`, `own (B, A, P)` (positive in the anchor's region)."
     if regions.ndim != 3: raise ValueError(f"sample_tree_pairs: regions must be (B, h, w), got shape {tuple(regions.shape)}")
@@ -382,7 +382,7 @@ def sampler_stats(S: dict, instances: torch.Tensor | None = None) -> dict:
     return out
 
 def pixel_pair_loss(model: nn.Module, batch: dict, n_anchors: int = 7, n_pos: int = 10, n_neg: int = 5, cns: int = 5,
-                    sigma: float = 0.1, sampling: str = "tree", d_scale: str = "root", levels: int = 0, form: str = "infonce",
+                    sigma: float = 0.2, sampling: str = "tree", d_scale: str = "root", levels: int = 0, form: str = "infonce",
                     tau: float = 0.1, siamese: bool = True, loss_impl: Callable = hierarchy_loss) -> dict:
     "The self-supervised loss of a `hierarchy_collate` batch: `dict(loss, frac_valid, p_own[, pos_same_inst, neg_same_inst])`."
     x = batch["image"]
@@ -459,7 +459,7 @@ class HierarchyConfig(LoopConfig):
     n_pos: int = 10
     n_neg: int = 5
     cns: int = 5                     # cross-image negatives per anchor
-    sigma: float = 0.1               # σ_p of Eqs. 2-3 on d_T / root height; 0.8 is the printed value (preset 'printed')
+    sigma: float = 0.2               # σ_p of Eqs. 2-3 on d_T / root height: P(own region) 0.73 (results/hierarchy_sampler_cpu.md); 0.8 as printed
     sampling: str = "tree"           # tree (Eqs. 2-3) | uniform (own-region positives, any other region negative)
     d_scale: str = "root"            # root: d_T / the image's root height | crop: / the largest d_T in the crop (old 'max') | none
     levels: int = 0                  # 0: all tree levels; k: d_T quantised to k levels (1 = own-region positives)

@@ -490,14 +490,14 @@ def predict(model: RecurrentPixelEmbedding, img: torch.Tensor, loops: int = 10, 
 
 # %% ../nbs/30_pixel_embedding.ipynb #3e6329b7
 from typing import ClassVar
-from .data import CocoFolder, Compose, Resize, RandomHFlip
+from .data import CocoFolder, Compose, Resize, RandomHFlip, keep_instances
 from .train import LoopConfig, Trainer, loop_config, load_checkpoint
 
 # %% ../nbs/30_pixel_embedding.ipynb #fb266429
 @dataclass
 class PixelEmbeddingConfig(LoopConfig):
     "Recurrent pixel embedding settings; defaults = the cpu tier, `presets['gpu']` = GPU run."
-    log_every: int = 25
+    log_every: int = 50
     warmup_steps: int = 50
     name: str = "cpu"
     data: str = "data/scenes_cpu"    # COCO folder with train.json (a missing data/<kind>_<tier> is generated); "" -> generate `synth_kind` into run_dir/data
@@ -506,9 +506,10 @@ class PixelEmbeddingConfig(LoopConfig):
     synth_n: int = 48
     synth_size: int = 64
     same_class: bool = False          # digits: all digits of an image share one class (the hard case)
+    parts: bool = False               # also group annotated parts (parent_id): off = top-level objects, as class-agnostic AP counts
     image_size: int = 128              # training images are resized to image_size x image_size
     backbone: str = "unet"            # unet | resnet18 | resnet34 | resnet50 | resnet101
-    width: int = 32
+    width: int = 16                   # U-Net base channels (width 32 is 7x slower on 2 cores)
     dim: int = 16                      # embedding dimension D
     coord: bool = True                # append (x, y) input channels (unseg addition)
     fg_head: bool = True              # foreground logit per pixel, used to score proposals
@@ -516,7 +517,7 @@ class PixelEmbeddingConfig(LoopConfig):
     alpha: float = 0.5                # margin α of the push term
     kappa: float = 0.0                # GBMS concentration κ = 1/σ²; 0 -> kappa_from_margin(alpha, kappa_rule)
     kappa_rule: str = "delta2"        # delta2 (κ = 9/(1-α)², 36 at α = .5) | delta | official (100)
-    loops: int = 2                    # GBMS loops during training (loss after each, loop 0 included)
+    loops: int = 0                    # GBMS loops during training (loss after each, loop 0 included); 0 as the official VOC training
     test_loops: int = 10              # GBMS loops at inference
     eta: float = 1.0                  # GBMS step size η
     gbms_stride: int = 2              # training: loops run on every s-th pixel (1 = all pixels, as in the paper)
@@ -530,12 +531,12 @@ class PixelEmbeddingConfig(LoopConfig):
     min_area: int = 8
     max_instances: int = 100
     max_pixels: int = 0               # inference: loops on a coarser grid above this many pixels (0: 256² GPU, 64² CPU)
-    steps: int = 1500
+    steps: int = 1000
     batch_size: int = 8
     lr: float = 0.002
     progress: bool = True
     renamed: ClassVar[dict] = {"synth_preset": "synth_kind"}   # read from configs saved before the rename
-    presets: ClassVar[dict] = {"smoke": dict(name="smoke", data="", image_size=64, width=16, dim=8, steps=60, batch_size=4, lr=0.003, warmup_steps=0, progress=False, log_every=10),
+    presets: ClassVar[dict] = {"smoke": dict(name="smoke", data="", image_size=64, width=16, dim=8, loops=2, steps=60, batch_size=4, lr=0.003, warmup_steps=0, progress=False, log_every=10),
         "gpu": dict(name="gpu", data="", synth_n=4000, synth_size=128, image_size=128, width=48, dim=16, loops=5,
                                            gbms_stride=1, n_samples=2048, steps=4000, batch_size=16, lr=1e-3,
                                            warmup_steps=100, ckpt_every=500, log_every=50, num_workers=4)}
@@ -599,7 +600,8 @@ def train(cfg: PixelEmbeddingConfig | None = None) -> Path:
     run_dir = Path(cfg.run_dir or f"runs/pixel-embedding/{cfg.name}")
     data = ensure_data(cfg, run_dir)
     S = cfg.image_size
-    ds = CocoFolder(data / "train.json", class_agnostic=True, transforms=Compose([Resize((S, S)), RandomHFlip()]))
+    tf = [Resize((S, S)), RandomHFlip()] if cfg.parts else [lambda it: keep_instances(it, it["parents"] < 0), Resize((S, S)), RandomHFlip()]
+    ds = CocoFolder(data / "train.json", class_agnostic=True, transforms=Compose(tf))
     seed_everything(cfg.seed)
     Trainer(build_model(cfg), make_loss_fn(cfg), ds, loop_config(cfg), run_dir, collate_fn=collate, run_config=cfg).fit()
     return run_dir
