@@ -22,3 +22,21 @@ def test_workers_give_identical_bytes(tmp_path, kind="scenes"):
 def test_pool_error_names_the_field(tmp_path):
     with pytest.raises(ValueError, match="unknown key"):
         synth(tmp_path / "x", n=4, workers=2, progress=False, not_a_knob=1)
+
+
+def test_digits_like_the_official_toy():
+    import numpy as np
+    from unseg.synth import DigitsConfig, DIGIT_COLOURS, check_digits_config, render_digits
+    for i in range(4):
+        r = render_digits(np.random.default_rng(i), 64, DigitsConfig(same_class=True, min_digits=3))
+        cats = {ins["category_id"] for ins in r["instances"]}
+        assert len(cats) == 1                                    # same class ...
+        for ins in r["instances"]:                               # ... drawn in that class's fixed colour
+            px = r["image"][ins["mask"]].astype(float)
+            brightest = px[px.sum(1).argmax()]
+            assert np.abs(brightest - 255 * DIGIT_COLOURS[ins["category_id"] - 1]).max() < 20
+    g = render_digits(np.random.default_rng(0), 64, DigitsConfig(placement="grid", min_digits=3))
+    q = render_digits(np.random.default_rng(0), 64, DigitsConfig(placement="random", min_digits=3))
+    assert not np.array_equal(g["image"], q["image"])
+    with pytest.raises(ValueError, match="placement"): check_digits_config(DigitsConfig(placement="ring"))
+    with pytest.raises(ValueError, match="colour"): check_digits_config(DigitsConfig(colour="blue"))

@@ -125,7 +125,9 @@ def cmd_eval(a) -> dict:
     from unseg.evaluate import evaluate, format_table
     m = evaluate(a.gt, a.pred, iou_type=a.iou_type, class_agnostic=a.class_agnostic, lvis=a.lvis, backend=a.backend)
     print(format_table(m))
-    if a.out: save_json(m, a.out, indent=2); print(f"wrote {a.out}")
+    if a.out:
+        from unseg.runs import provenance
+        save_json({**m, "provenance": provenance(gt=str(a.gt), pred=str(a.pred), backend=a.backend)}, a.out, indent=2); print(f"wrote {a.out}")
     return m
 
 def _name_overrides(m, name: str) -> dict:
@@ -232,8 +234,19 @@ def cmd_segment(a) -> Path:
     if gt:
         metrics = {"class-agnostic": evaluate(gt, res, class_agnostic=True)}
         if any(r["category_id"] != 0 for r in load_json(res)): metrics["per category"] = evaluate(gt, res)
-        print(format_table(metrics)); save_json(metrics, out / "metrics.json", indent=2)
+        print(format_table(metrics))
+        from unseg.runs import provenance
+        save_json({**metrics, "provenance": provenance(cfg if hasattr(cfg, "__dataclass_fields__") else None, checkpoint=str(ckpt or ""), images=str(a.images), gt=str(gt))},
+                  out / "metrics.json", indent=2)
         rep.add_table(metrics, caption="COCO metrics on the given ground truth")
+    if m.explain is not None and not a.no_overlays and stats["n_segmented"]:   # the method's own views (e.g. embeddings)
+        views, caps = [], []
+        for i in range(min(4, len(ds))):
+            try: it = ds[i]
+            except (ValueError, OSError): continue
+            for c, v in m.explain(model, it["image"].to(device), **over).items():
+                views.append(v); caps.append(f"{Path(it['file_name']).name}: {c}")
+        if views: rep.add_heading(f"What {m.name} sees"); rep.add_images(views, ncols=4, captions=caps)
     if cfg is not None and hasattr(cfg, "__dataclass_fields__"):
         rep.add_text("Config: `" + ", ".join(f"{k}={v}" for k, v in config_dict(cfg).items()) + "`")
     if not a.no_overlays:

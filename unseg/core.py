@@ -326,6 +326,7 @@ class Method:
     description: str = ""
     inference: tuple = ()     # config keys that matter at inference: `segment(model, images, **{key: value})` accepts them
     control: dict = field(default_factory=dict)   # overrides giving the untrained control (random weights, 0 steps); {} -> {"steps": 0}
+    explain: Callable | None = None   # optional `explain(model, image) -> {caption: (H, W, 3) array}`: extra views for reports
 
 METHODS: dict[str, Method] = {}
 

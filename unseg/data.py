@@ -4,22 +4,24 @@
 
 # %% ../nbs/02_data.ipynb #a373b4ae
 from __future__ import annotations
-import contextlib, glob, io, os
+import contextlib, glob, io, os, warnings
 from pathlib import Path
 from typing import Any, Callable, Sequence
 import numpy as np
 import torch
 from PIL import Image, UnidentifiedImageError
+from pycocotools import mask as mask_utils
 from pycocotools.coco import COCO
 from torch.utils.data import Dataset, Subset
 from torchvision import tv_tensors
 from torchvision.transforms import v2
-from .core import decode_masks, load_json, masks_to_boxes, save_json
+from .core import decode_masks, encode_masks, load_json, masks_to_boxes, save_json
 
 # %% auto #0
-__all__ = ['IMAGE_EXTS', 'INSTANCE_KEYS', 'IMAGENET_MEAN', 'IMAGENET_STD', 'load_image', 'CocoFormatError', 'validate_coco',
-           'CocoFolder', 'ImageFolder', 'keep_instances', 'ItemTransform', 'Resize', 'RandomHFlip', 'RandomResizedCrop',
-           'Normalize', 'ColorJitter', 'Compose', 'collate', 'subset', 'write_results', 'load_results']
+__all__ = ['IMAGE_EXTS', 'INSTANCE_KEYS', 'IMAGENET_MEAN', 'IMAGENET_STD', 'VOC_CLASSES', 'load_image', 'CocoFormatError',
+           'validate_coco', 'CocoFolder', 'ImageFolder', 'keep_instances', 'ItemTransform', 'Resize', 'RandomHFlip',
+           'RandomResizedCrop', 'Normalize', 'ColorJitter', 'Compose', 'collate', 'subset', 'voc_to_coco', 'is_voc',
+           'voc_folder', 'write_results', 'load_results']
 
 # %% ../nbs/02_data.ipynb #2bfecf80
 IMAGE_EXTS = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff")
@@ -322,6 +324,74 @@ def subset(dataset: Dataset, frac: float, seed: int = 0) -> Subset:
     perm = torch.randperm(n, generator=torch.Generator().manual_seed(seed))
     k = max(1, round(frac * n))
     return Subset(dataset, sorted(perm[:k].tolist()))
+
+# %% ../nbs/02_data.ipynb #5556b8ed
+VOC_CLASSES = ("aeroplane", "bicycle", "bird", "boat", "bottle", "bus", "car", "cat", "chair", "cow", "diningtable", "dog",
+               "horse", "motorbike", "person", "pottedplant", "sheep", "sofa", "train", "tvmonitor")
+
+def _voc_root(root: Path) -> Path:
+    "`root` itself, or `root/VOC2012` / `root/VOCdevkit/VOC2012` when the archive was unpacked as is."
+    for r in (root, root / "VOC2012", root / "VOCdevkit" / "VOC2012"):
+        if (r / "ImageSets" / "Segmentation").is_dir(): return r
+    raise FileNotFoundError(f"{root}: not a PASCAL VOC 2012 folder (expected ImageSets/Segmentation/, JPEGImages/, "
+                            "SegmentationObject/ and SegmentationClass/ under it or under VOCdevkit/VOC2012/)")
+
+def _palette_png(path: Path) -> np.ndarray:
+    "The index values of a VOC palette PNG (not its RGB colours)."
+    if not path.exists(): raise FileNotFoundError(f"{path}: file not found (listed in the split file)")
+    im = Image.open(path)
+    if im.mode not in ("P", "L"): raise ValueError(f"{path}: expected a palette (P) or grey (L) PNG of indices, got mode {im.mode}")
+    return np.asarray(im)
+
+def voc_to_coco(root: str | os.PathLike, split: str = "val", out: str | os.PathLike | None = None,
+                min_area: int = 1) -> Path:
+    "Convert VOC 2012's instance masks of `split` to a COCO file (default `root/annotations/voc_<split>.json`); read it with `CocoFolder(path, image_dir=root/'JPEGImages')`."
+    root = _voc_root(Path(root))
+    ids_file = root / "ImageSets" / "Segmentation" / f"{split}.txt"
+    if not ids_file.exists():
+        have = sorted(p.stem for p in ids_file.parent.glob("*.txt"))
+        raise FileNotFoundError(f"{ids_file}: split {split!r} not found (have: {', '.join(have) or 'none'})")
+    ids = [l.split()[0] for l in ids_file.read_text().splitlines() if l.strip()]
+    images, anns, skipped = [], [], 0
+    for k, name in enumerate(ids, 1):
+        obj = _palette_png(root / "SegmentationObject" / f"{name}.png")
+        cls = _palette_png(root / "SegmentationClass" / f"{name}.png")
+        if obj.shape != cls.shape:
+            raise ValueError(f"{root / 'SegmentationClass' / (name + '.png')}: size {cls.shape} differs from its SegmentationObject mask {obj.shape}")
+        H, W = obj.shape
+        labels = set()
+        for v in np.unique(obj):
+            if v in (0, 255): continue                                   # background, void
+            m = obj == v
+            c = np.bincount(cls[m], minlength=256)[1:len(VOC_CLASSES) + 1]   # class votes inside the instance
+            if m.sum() < min_area or c.sum() == 0: skipped += 1; continue
+            cat = int(c.argmax()) + 1; labels.add(cat)
+            rle = encode_masks(m[None])[0]
+            anns.append(dict(id=len(anns) + 1, image_id=k, category_id=cat, segmentation=rle, area=int(m.sum()),
+                             bbox=[float(x) for x in mask_utils.toBbox(rle)], iscrowd=0))
+        images.append(dict(id=k, file_name=f"{name}.jpg", height=int(H), width=int(W), image_labels=sorted(labels)))
+    if not anns: raise ValueError(f"{ids_file}: no instances found in {len(ids)} images (SegmentationObject PNGs all background/void?)")
+    if skipped: warnings.warn(f"{ids_file}: {skipped} instances without class pixels (or below min_area={min_area}) were left out")
+    cats = [dict(id=i + 1, name=n, supercategory="voc") for i, n in enumerate(VOC_CLASSES)]
+    out = root / "annotations" / f"voc_{split}.json" if out is None else Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    return save_json(dict(images=images, annotations=anns, categories=cats, info=dict(source=str(root), split=split)), out)
+
+# %% ../nbs/02_data.ipynb #caa0a92a
+def is_voc(root: str | os.PathLike) -> bool:
+    "Whether `root` (or its `VOC2012` / `VOCdevkit/VOC2012`) is the PASCAL VOC 2012 layout."
+    try: _voc_root(Path(root)); return True
+    except FileNotFoundError: return False
+
+def voc_folder(root: str | os.PathLike, out: str | os.PathLike | None = None, splits: Sequence[str] = ("train", "val")) -> Path:
+    "A COCO-format folder over VOC 2012 (`out/train.json`, `out/val.json`, `out/images` -> `JPEGImages`), written once; default `out` = `root/unseg_coco`."
+    vroot = _voc_root(Path(root)); out = vroot / "unseg_coco" if out is None else Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    link = out / "images"
+    if not link.exists(): link.symlink_to((vroot / "JPEGImages").resolve(), target_is_directory=True)
+    for s in splits:
+        if not (out / f"{s}.json").exists(): voc_to_coco(vroot, s, out / f"{s}.json")
+    return out
 
 # %% ../nbs/02_data.ipynb #794bd1e7
 def _gt_images(gt) -> dict:

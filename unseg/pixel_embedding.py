@@ -21,7 +21,7 @@ __all__ = ['TAMMES_DEG', 'KAPPA_RULES', 'bench_gbms', 'similarity', 'tammes_marg
            'instance_weights', 'pair_loss', 'label_map', 'sample_pixels', 'embedding_loss', 'UNet', 'ResNetFPN',
            'PixelEmbeddingNet', 'RecurrentPixelEmbedding', 'margin_threshold', 'group_pixels', 'embedding_to_instances',
            'predict', 'PixelEmbeddingConfig', 'build_model', 'collate', 'make_loss_fn', 'ensure_data', 'train', 'load',
-           'segment', 'main']
+           'segment', 'embedding_rgb', 'main']
 
 # %% ../nbs/30_pixel_embedding.ipynb #c32ef3db
 def similarity(x: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
@@ -360,7 +360,7 @@ class ResNetFPN(nn.Module):
 # %% ../nbs/30_pixel_embedding.ipynb #6d85c1de
 class PixelEmbeddingNet(nn.Module):
     "Image `(B, 3, H, W)` in [0, 1] -> unit embedding `(B, dim, H, W)` and foreground logits `(B, 1, H, W)` (or None)."
-    def __init__(self, dim: int = 8, backbone: str = "unet", width: int = 32, coord: bool = True,
+    def __init__(self, dim: int = 8, backbone: str = "unet", width: int = 32, coord: bool = False,
                  fg_head: bool = True, pretrained: str = ""):
         super().__init__()
         self.dim, self.coord = dim, coord
@@ -492,6 +492,8 @@ def predict(model: RecurrentPixelEmbedding, img: torch.Tensor, loops: int = 10, 
 from typing import ClassVar
 from .data import CocoFolder, Compose, Resize, RandomHFlip, keep_instances
 from .train import LoopConfig, Trainer, loop_config, load_checkpoint
+from .core import config_dict
+from .runs import stage_inputs
 
 # %% ../nbs/30_pixel_embedding.ipynb #fb266429
 @dataclass
@@ -505,13 +507,16 @@ class PixelEmbeddingConfig(LoopConfig):
     synth_kind: str = "digits"        # scenes | digits (data="" only)
     synth_n: int = 48
     synth_size: int = 64
-    same_class: bool = False          # digits: all digits of an image share one class (the hard case)
+    synth_seed: int = 0               # the generated set's seed (`seed` varies initialisation and data order, not the data)
+    same_class: bool = False          # digits: all digits of an image share one class (and colour: the official part-2 set)
+    digits_placement: str = "random"  # digits: random | grid (the official 3 x 3 slots)
+    digits_colour: str = "class"      # digits: class (fixed colour per class, official) | random (per-digit colours and textures)
     parts: bool = False               # also group annotated parts (parent_id): off = top-level objects, as class-agnostic AP counts
     image_size: int = 128              # training images are resized to image_size x image_size
     backbone: str = "unet"            # unet | resnet18 | resnet34 | resnet50 | resnet101
     width: int = 16                   # U-Net base channels (width 32 is 7x slower on 2 cores)
     dim: int = 16                      # embedding dimension D
-    coord: bool = True                # append (x, y) input channels (unseg addition)
+    coord: bool = False               # append (x, y) input channels (unseg addition; off as in the paper)
     fg_head: bool = True              # foreground logit per pixel, used to score proposals
     pretrained: str = ""              # local backbone state dict (nothing is downloaded)
     alpha: float = 0.5                # margin α of the push term
@@ -527,6 +532,8 @@ class PixelEmbeddingConfig(LoopConfig):
     instance_aware: bool = True       # w_i = 1/|I_q| (else uniform pixel weights)
     push_weight: float = 1.0
     fg_weight: float = 1.0
+    fg_weight_per_loop: bool = False  # scale fg_weight by (loops + 1): the foreground head keeps its share of the loss as T grows
+    init_ckpt: str = ""               # fine-tune from this pixel-embedding run folder / checkpoint (all weights; same architecture)
     taus: list = field(default_factory=list)   # grouping thresholds (cosine); [] -> [alpha]
     min_area: int = 8
     max_instances: int = 100
@@ -539,7 +546,14 @@ class PixelEmbeddingConfig(LoopConfig):
     presets: ClassVar[dict] = {"smoke": dict(name="smoke", data="", image_size=64, width=16, dim=8, loops=2, steps=60, batch_size=4, lr=0.003, warmup_steps=0, progress=False, log_every=10),
         "gpu": dict(name="gpu", data="", synth_n=4000, synth_size=128, image_size=128, width=48, dim=16, loops=5,
                                            gbms_stride=1, n_samples=2048, steps=4000, batch_size=16, lr=1e-3,
-                                           warmup_steps=100, ckpt_every=500, log_every=50, num_workers=4)}
+                                           warmup_steps=100, ckpt_every=500, log_every=50, num_workers=4),
+        # the paper's VOC 2012 recipe (Sec. 5.1 and the official VOC script): ResNet-50 (pass ImageNet weights as
+        # `pretrained`), 64-D, alpha 0.5, push weight 5, trained without loops, 10 test loops; SGD with "poly" lr
+        # 2.5e-4 at batch 1. Not stated, so ours: 512 px, 4000 sampled pixels, 60k steps. `data` may be the VOC root.
+        "paper": dict(name="paper", data="data/VOC2012", backbone="resnet50", dim=64, alpha=0.5, push_weight=5.0, loops=0,
+                      test_loops=10, gbms_stride=1, n_samples=4000, image_size=512, optimizer="sgd", schedule="poly",
+                      lr=2.5e-4, batch_size=1, steps=60000, warmup_steps=0, weight_decay=5e-4, ckpt_every=1000,
+                      log_every=100, num_workers=4, max_pixels=0)}
 
     def __post_init__(self):
         super().__post_init__()                                         # the loop fields
@@ -578,20 +592,23 @@ def make_loss_fn(cfg: PixelEmbeddingConfig):
             res = dict(loss=L["loss"], **{f"loss_t{t}": v for t, v in enumerate(L["per_loop"])})
             if out["fg"] is not None:
                 fg = F.binary_cross_entropy_with_logits(out["fg"][:, 0].float(), (lab > 0).float(), weight=(lab >= 0).float())
-                res.update(loss=res["loss"] + cfg.fg_weight * fg, fg_loss=fg)
+                w = cfg.fg_weight * ((cfg.loops + 1) if cfg.fg_weight_per_loop else 1)   # the pair loss sums T + 1 terms
+                res.update(loss=res["loss"] + w * fg, fg_loss=fg)
         return res
     return loss_fn
 
 def ensure_data(cfg: PixelEmbeddingConfig, run_dir: Path) -> Path:
     "`cfg.data` (a missing `data/<kind>_<tier>` set is generated), or a `synth_kind` set generated into `run_dir/data` (once)."
     if cfg.data:
+        from unseg.data import is_voc, voc_folder
+        if is_voc(cfg.data): return voc_folder(cfg.data)              # VOC 2012 layout -> a COCO folder beside it, once
         from unseg.synth import ensure_dataset
         return ensure_dataset(cfg.data)
     d = run_dir / "data"
     if not (d / "train.json").exists():
         from unseg.synth import synth
-        kw = dict(same_class=cfg.same_class) if cfg.synth_kind == "digits" else {}
-        synth(d, kind=cfg.synth_kind, n=cfg.synth_n, size=cfg.synth_size, seed=cfg.seed, progress=False, **kw)
+        kw = dict(same_class=cfg.same_class, placement=cfg.digits_placement, colour=cfg.digits_colour) if cfg.synth_kind == "digits" else {}
+        synth(d, kind=cfg.synth_kind, n=cfg.synth_n, size=cfg.synth_size, seed=cfg.synth_seed, progress=False, **kw)
     return d
 
 def train(cfg: PixelEmbeddingConfig | None = None) -> Path:
@@ -603,7 +620,15 @@ def train(cfg: PixelEmbeddingConfig | None = None) -> Path:
     tf = [Resize((S, S)), RandomHFlip()] if cfg.parts else [lambda it: keep_instances(it, it["parents"] < 0), Resize((S, S)), RandomHFlip()]
     ds = CocoFolder(data / "train.json", class_agnostic=True, transforms=Compose(tf))
     seed_everything(cfg.seed)
-    Trainer(build_model(cfg), make_loss_fn(cfg), ds, loop_config(cfg), run_dir, collate_fn=collate, run_config=cfg).fit()
+    model, run_config = build_model(cfg), cfg
+    if cfg.init_ckpt:                                                   # fine-tuning, as the official code adds loops
+        init = Path(cfg.init_ckpt); init = init / "ckpt" / "last.pt" if init.is_dir() else init
+        try: load_checkpoint(init, model)
+        except RuntimeError as e:
+            raise ValueError(f"{init}: its weights do not fit this config (init_ckpt needs the same backbone, width, dim, "
+                             f"coord and fg_head): {str(e).splitlines()[0]}") from None
+        run_config = {**config_dict(cfg), "inputs": stage_inputs({}, {"init": init})}   # another base -> another run
+    Trainer(model, make_loss_fn(cfg), ds, loop_config(cfg), run_dir, collate_fn=collate, run_config=run_config).fit()
     return run_dir
 
 def load(ckpt, device: str | torch.device = "auto") -> RecurrentPixelEmbedding:
@@ -631,9 +656,28 @@ def segment(model: RecurrentPixelEmbedding, images, **kw) -> list[Instances]:
     opts.update(kw)
     return [predict(model, im, **opts)[0].to("cpu") for im in images]
 
+@torch.no_grad()
+def embedding_rgb(model: RecurrentPixelEmbedding, image: torch.Tensor, **kw) -> dict:
+    "The embedding of `image` before and after the test loops (`test_loops` in `kw`, else the config's), on its first 3 principal components as RGB (the paper's Fig. 11 view)."
+    cfg = getattr(model, "cfg", None) or make_config(PixelEmbeddingConfig)
+    loops = kw.get("test_loops", cfg.test_loops)
+    _, out = predict(model, image, loops=loops, alpha=kw.get("alpha", cfg.alpha), max_pixels=kw.get("max_pixels", cfg.max_pixels))
+    h, w = out["grid"]
+    z0, zT = out["traj"][0][0].float().cpu(), out["traj"][-1][0].float().cpu()      # (N, D) each
+    mu = z0.mean(0)
+    _, _, V = torch.pca_lowrank(z0 - mu, q=min(3, z0.shape[1]), center=False)      # principal axes of the raw embedding
+    views = {}
+    for name, z in ((f"embedding (PCA to RGB), loop 0", z0), (f"after {loops} loops", zT)):
+        p = (z - mu) @ V
+        p = (p - p.amin(0)) / (p.amax(0) - p.amin(0) + 1e-8)
+        if p.shape[1] < 3: p = torch.cat([p, p.new_zeros(len(p), 3 - p.shape[1])], 1)
+        views[name] = F.interpolate(p.T.reshape(1, 3, h, w), size=image.shape[-2:], mode="nearest")[0].permute(1, 2, 0).numpy()
+    return views
+
 _method = register_method(Method("pixel-embedding", PixelEmbeddingConfig, train, load, segment,
                        "Kong & Fowlkes 2018: hyperspherical pixel embedding + recurrent GBMS grouping (fused attention)",
-                       inference=("test_loops", "alpha", "taus", "min_area", "max_instances", "max_pixels")))
+                       inference=("test_loops", "alpha", "taus", "min_area", "max_instances", "max_pixels"),
+                       explain=embedding_rgb))
 
 # %% ../nbs/30_pixel_embedding.ipynb #46c8bfdb
 def main(argv: Sequence[str] | None = None) -> None:

@@ -15,10 +15,10 @@ from .core import atomic_path, save_json, encode_masks, make_config
 
 # %% auto #0
 __all__ = ['SHAPES', 'DIGIT_SHAPES', 'SHAPE_FAMILY', 'TEXTURES', 'PART_CATEGORIES', 'COMPOSITE_NAMES', 'BODY_SHAPES', 'PHOTOS',
-           'KINDS', 'PRESETS', 'CPU_SCENES', 'TIER_SETS', 'digit_glyphs', 'texture', 'object_alpha', 'draw_object',
-           'scenes_vocabulary', 'background', 'ScenesConfig', 'check_scenes_config', 'zipf_probs', 'render_scene',
-           'DigitsConfig', 'check_digits_config', 'digits_vocabulary', 'render_digits', 'frequency_bucket',
-           'zipf_exponent', 'synth', 'ensure_dataset']
+           'DIGIT_COLOURS', 'KINDS', 'PRESETS', 'CPU_SCENES', 'TIER_SETS', 'digit_glyphs', 'texture', 'object_alpha',
+           'draw_object', 'scenes_vocabulary', 'background', 'ScenesConfig', 'check_scenes_config', 'zipf_probs',
+           'render_scene', 'DigitsConfig', 'check_digits_config', 'digits_vocabulary', 'render_digits',
+           'frequency_bucket', 'zipf_exponent', 'synth', 'ensure_dataset']
 
 # %% ../nbs/01_synth.ipynb #4c40c2b9
 def _ring_pts(n, r=1.0, phase=-np.pi / 2, rx=None, ry=None, cx=0.0, cy=0.0):
@@ -396,7 +396,9 @@ def render_scene(rng: np.random.Generator, size: int = 256, cfg: ScenesConfig | 
 @dataclass
 class DigitsConfig:
     "Knobs of the `digits` preset."
-    same_class: bool = False        # all digits of an image share one class
+    same_class: bool = False        # all digits of an image share one class (with colour="class": one colour too, as the official part-2 set)
+    placement: str = "random"       # random centres | grid: the official 3 x 3 grid of slots (position then hints at identity)
+    colour: str = "class"           # class: a fixed colour per class on a dark plain background (official) | random: random colours and textures per digit
     min_digits: int = 0
     max_digits: int = 9
     digit_scale: float = 0.45       # glyph side / image side (grid cells are 0.25 apart: neighbours overlap)
@@ -417,7 +419,11 @@ def check_digits_config(cfg: DigitsConfig) -> DigitsConfig:
     if not 0 <= cfg.min_digits <= cfg.max_digits <= 9:
         raise ValueError(f"DigitsConfig: need 0 <= min_digits <= max_digits <= 9, got {cfg.min_digits}, {cfg.max_digits}")
     if not 0 < cfg.digit_scale <= 1: raise ValueError(f"DigitsConfig.digit_scale={cfg.digit_scale} must be in (0, 1]")
+    if cfg.placement not in ("random", "grid"): raise ValueError(f"DigitsConfig.placement: expected 'random' or 'grid', got {cfg.placement!r}")
+    if cfg.colour not in ("class", "random"): raise ValueError(f"DigitsConfig.colour: expected 'class' or 'random', got {cfg.colour!r}")
     return cfg
+
+DIGIT_COLOURS = np.random.default_rng(2018).uniform(0.35, 1.0, (10, 3)).astype(np.float32)   # fixed per-class colours (official: a fixed seed)
 
 def digits_vocabulary() -> list[dict]:
     "The 10 digit classes (ids 1..10)."
@@ -426,9 +432,10 @@ def digits_vocabulary() -> list[dict]:
 def render_digits(rng: np.random.Generator, size: int = 256, cfg: DigitsConfig | None = None) -> dict:
     "One `digits` image, same output as `render_scene`."
     cfg = cfg or DigitsConfig()
-    c0 = rng.uniform(0, 1, 3).astype(np.float32)
+    by_class = cfg.colour == "class"
+    c0 = rng.uniform(0, 0.15 if by_class else 1, 3).astype(np.float32)    # official: digits on black; here dark, plain
     img = np.broadcast_to(c0, (size, size, 3)).copy()
-    if rng.uniform() < cfg.p_textured_bg:                                   # low-contrast texture
+    if not by_class and rng.uniform() < cfg.p_textured_bg:                  # low-contrast texture
         ys, xs = np.mgrid[0:size, 0:size].astype(np.float32) / (size / 2) - 1
         t = texture(str(rng.choice(TEXTURES[1:])), xs, ys, rng.uniform(4, 12), rng)[..., None]
         img = (1 - t) * c0 + t * (c0 + rng.normal(0, 0.08, 3).astype(np.float32))
@@ -438,10 +445,13 @@ def render_digits(rng: np.random.Generator, size: int = 256, cfg: DigitsConfig |
     classes = np.full(n, rng.integers(10)) if cfg.same_class else rng.integers(0, 10, n)
     recs = []
     for cell, d in zip(cells, classes):
-        cx, cy = (np.array([cell % 3, cell // 3]) + 1) / 4 * size + rng.normal(0, cfg.jitter * size, 2)
-        c1, _ = _colour_pair(rng, 0.35)
-        while abs(c1.mean() - c0.mean()) < 0.3: c1 = rng.uniform(0, 1, 3).astype(np.float32)   # visible on the bg
-        c2 = _colour_pair(rng)[1] if rng.uniform() < cfg.p_textured_digit else c1
+        if cfg.placement == "grid": cx, cy = (np.array([cell % 3, cell // 3]) + 1) / 4 * size + rng.normal(0, cfg.jitter * size, 2)
+        else: cx, cy = rng.uniform(cfg.digit_scale / 2, 1 - cfg.digit_scale / 2, 2) * size   # anywhere the glyph fits
+        if by_class: c1 = c2 = DIGIT_COLOURS[int(d)]                         # one fixed colour per class, no texture
+        else:
+            c1, _ = _colour_pair(rng, 0.35)
+            while abs(c1.mean() - c0.mean()) < 0.3: c1 = rng.uniform(0, 1, 3).astype(np.float32)   # visible on the bg
+            c2 = _colour_pair(rng)[1] if rng.uniform() < cfg.p_textured_digit else c1
         tex = str(rng.choice(["striped", "dotted", "checkered", "speckled"]))
         r = draw_object(img, lab, len(recs), f"digit-{d}", tex, rng.uniform(3, 5), c1, c2, cx, cy,
                         cfg.digit_scale * size * rng.uniform(0.9, 1.1),
