@@ -25,6 +25,10 @@ def test_stage_by_stage_round_trip(data, tmp_path):
     for stage in ("densecl", "freemask", "solo", "selftrain"):
         out = m.train(make_config(m.config, yaml_path=y, **{**{k: getattr(base, k) for k in ("data", "run_dir", "device", "densecl_batch_size")}, "stage": stage}))
         assert Path(out).exists(), stage
+    for labels in ("freemask", "selftrain1"):                 # pseudo labels a user can look at before trusting them
+        html = (tmp_path / "run" / labels / "pseudo_labels.html").read_text()
+        n = len(load_json(tmp_path / "run" / labels / "pseudo_labels.json")["annotations"])
+        assert f"{n} masks on" in html and "<img" in html
     model = m.load(tmp_path / "run" / "selftrain1" / "ckpt" / "last.pt", "cpu")
     res = segment_dataset(m, model, data / "val.json", tmp_path / "results.json", overlay_dir=tmp_path / "overlays", score_thr=0.0)
     recs = load_json(res)

@@ -113,3 +113,26 @@ def test_paper_preset_reads_the_voc_layout(tmp_path, monkeypatch):
     small = pe.train(make_config(pe.PixelEmbeddingConfig, "paper", data=str(root), run_dir=str(tmp_path / "r"), backbone="unet",
                                  width=8, dim=8, image_size=32, steps=1, n_samples=64, device="cpu", num_workers=0, progress=False))
     assert (small / "ckpt" / "last.pt").exists()
+
+
+def test_collapsed_embedding_warns():
+    import torch
+    from unseg.core import make_config, warn_collapsed
+    model = pe.load(make_config(pe.PixelEmbeddingConfig, "smoke", dim=4, width=8), "cpu")
+    with torch.no_grad():                                    # every pixel the same direction: nothing can be separated
+        for n, p in model.named_parameters(): p.zero_()
+        model.net.head[-1].bias.copy_(torch.tensor([1., 2., 0., 0.]))
+    with pytest.warns(UserWarning, match="pixel-embedding: the embedding has collapsed on 2 of 2 images"):
+        pe.segment(model, [torch.rand(3, 16, 16), torch.rand(3, 16, 16)])
+    assert not warn_collapsed([0.3, 0.5, 0.999], "x")        # a minority of collapsed images: no warning
+
+
+def test_segment_report_shows_the_collapse(tmp_path):
+    from unseg.cli import main
+    run = tmp_path / "run"
+    main(["train", "pixel-embedding", "--preset", "smoke", "--set", f"run_dir={run}", "synth_n=6", "synth_size=32", "image_size=32",
+          "width=8", "steps=0", "device=cpu"])                   # 0 steps: the random network's embedding is collapsed
+    out = tmp_path / "seg"
+    main(["segment", "pixel-embedding", "--ckpt", str(run), "--images", str(run / "data" / "images"), "--out", str(out),
+          "--device", "cpu", "--no-overlays"])
+    assert "the embedding has collapsed" in (out / "report.html").read_text()

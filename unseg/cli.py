@@ -218,8 +218,13 @@ def cmd_segment(a) -> Path:
     if gt and not isinstance(ds, CocoFolder): ids = match_images([str(f.relative_to(ds.root)) if ds.root else str(f) for f in ds.files], gt)
     save_json([dict(id=int(i), file_name=f) for i, f in zip(ids, files)], out / "images.json")
     stats: dict = {}
-    res = segment_dataset(m, model, a.images, out / "results.json", overlay_dir=None if a.no_overlays else out / "overlays",
-                          image_dir=a.image_dir, image_ids=ids, stats=stats, **over)
+    import warnings
+    with warnings.catch_warnings(record=True) as caught:                 # shown in the report too, not only on stderr
+        warnings.simplefilter("always")
+        res = segment_dataset(m, model, a.images, out / "results.json", overlay_dir=None if a.no_overlays else out / "overlays",
+                              image_dir=a.image_dir, image_ids=ids, stats=stats, **over)
+    for w in caught: print(f"warning: {w.message}", file=sys.stderr)
+    notices = list(dict.fromkeys(str(w.message) for w in caught if "unseg" in str(w.filename)))   # unseg's own, for the report
     if stats["skipped"] and (a.strict or stats["n_segmented"] == 0):
         raise ValueError(f"{len(stats['skipped'])} of {stats['n_images']} images could not be read, e.g. {stats['skipped'][0]}")
     rep = Report(f"unseg segment {m.name}")
@@ -227,6 +232,7 @@ def cmd_segment(a) -> Path:
     rep.add_text(f"Images: `{a.images}` ({stats['n_images']} images, {stats['n_segmented']} segmented), device: `{device}`, "
                  f"checkpoint: `{ckpt or '-'}`, inference overrides: `{over or '-'}`. Instances per image: mean "
                  f"{stats['instances_per_image']['mean']}, min {stats['instances_per_image']['min']}, max {stats['instances_per_image']['max']}.")
+    for msg in notices: rep.add_text(f"**Warning:** {msg}")
     if stats["n_instances"] == 0:
         rep.add_text(f"**{m.name} found 0 instances in {stats['n_segmented']} images.** Lower its score threshold "
                      f"(`unseg segment {m.name} --help` lists the inference keys) or check the checkpoint.")

@@ -4,7 +4,7 @@
 
 # %% ../nbs/00_core.ipynb #0aa16cfc
 from __future__ import annotations
-import contextlib, dataclasses, difflib, inspect, json, os, random, re, tempfile, typing
+import contextlib, dataclasses, difflib, inspect, json, os, random, re, tempfile, typing, warnings
 from dataclasses import dataclass, field, fields, asdict
 from pathlib import Path
 from typing import Any, Callable
@@ -15,9 +15,9 @@ from pycocotools import mask as mask_utils
 
 # %% auto #0
 __all__ = ['TIERS', 'PROVENANCE_KEYS', 'METHODS', 'get_device', 'seed_everything', 'atomic_path', 'save_json', 'load_json',
-           'torch_save', 'masks_to_boxes', 'mask_iou', 'Instances', 'encode_masks', 'decode_masks', 'ConfigError',
-           'default_preset', 'config_presets', 'config_choices', 'config_help', 'parse_overrides', 'make_config',
-           'config_dict', 'save_config', 'Method', 'register_method', 'get_method']
+           'torch_save', 'masks_to_boxes', 'mask_iou', 'Instances', 'encode_masks', 'decode_masks', 'resultant_length',
+           'warn_collapsed', 'ConfigError', 'default_preset', 'config_presets', 'config_choices', 'config_help',
+           'parse_overrides', 'make_config', 'config_dict', 'save_config', 'Method', 'register_method', 'get_method']
 
 # %% ../nbs/00_core.ipynb #538ad784
 def get_device(device: str | torch.device = "auto") -> torch.device:
@@ -167,6 +167,19 @@ def _to_coco(self: Instances, image_id: int) -> list[dict]:
                  bbox=[x0, y0, x1 - x0, y1 - y0])
             for r, s, l, (x0, y0, x1, y1) in zip(rles, self.scores.cpu().tolist(), self.labels.cpu().tolist(), b)]
 Instances.to_coco = _to_coco
+
+def resultant_length(z: torch.Tensor) -> float:
+    "|mean| of the unit rows of `z` `(N, D)`: about 0 when spread over the sphere, 1 when every row is the same direction."
+    return float(torch.nn.functional.normalize(z.float(), dim=-1).mean(0).norm())
+
+def warn_collapsed(lengths: typing.Sequence[float], what: str, thr: float = 0.99) -> bool:
+    "Warn (and return True) when most images' embeddings have collapsed to one direction (resultant length >= `thr`)."
+    n = sum(l >= thr for l in lengths)
+    if lengths and n > len(lengths) / 2:
+        warnings.warn(f"{what}: the embedding has collapsed on {n} of {len(lengths)} images (every pixel within "
+                      f"resultant length >= {thr} of one direction): it cannot separate objects; check the training loss and lr")
+        return True
+    return False
 
 # %% ../nbs/00_core.ipynb #a6443108
 TIERS = ("smoke", "cpu", "gpu", "paper")   # seconds (tests) | minutes on 2 CPU cores (the default) | one GPU | the paper's recipe

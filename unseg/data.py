@@ -21,7 +21,7 @@ from .core import decode_masks, encode_masks, load_json, masks_to_boxes, save_js
 __all__ = ['IMAGE_EXTS', 'INSTANCE_KEYS', 'IMAGENET_MEAN', 'IMAGENET_STD', 'VOC_CLASSES', 'load_image', 'CocoFormatError',
            'validate_coco', 'CocoFolder', 'ImageFolder', 'keep_instances', 'ItemTransform', 'Resize', 'RandomHFlip',
            'RandomResizedCrop', 'Normalize', 'ColorJitter', 'Compose', 'collate', 'subset', 'voc_to_coco', 'is_voc',
-           'voc_folder', 'write_results', 'load_results']
+           'voc_folder', 'BSDSFolder', 'write_results', 'load_results']
 
 # %% ../nbs/02_data.ipynb #2bfecf80
 IMAGE_EXTS = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff")
@@ -392,6 +392,36 @@ def voc_folder(root: str | os.PathLike, out: str | os.PathLike | None = None, sp
     for s in splits:
         if not (out / f"{s}.json").exists(): voc_to_coco(vroot, s, out / f"{s}.json")
     return out
+
+# %% ../nbs/02_data.ipynb #d5a81f71
+def _bsds_root(root: Path) -> Path:
+    for r in (root, root / "data", root / "BSDS500" / "data", root / "BSR" / "BSDS500" / "data"):
+        if (r / "images").is_dir() and (r / "groundTruth").is_dir(): return r
+    raise FileNotFoundError(f"{root}: not a BSDS500 folder (expected images/<split>/*.jpg and groundTruth/<split>/*.mat, "
+                            "possibly under BSR/BSDS500/data/)")
+
+class BSDSFolder(Dataset):
+    "A BSDS500 split: items `dict(image (3,H,W), segmentations (K,H,W) long, boundaries (K,H,W) bool, file_name)`, K annotators."
+    def __init__(self, root: str | os.PathLike, split: str = "train"):
+        self.root = _bsds_root(Path(root)); self.split = split
+        self.files = sorted((self.root / "images" / split).glob("*.jpg"))
+        if not self.files: raise FileNotFoundError(f"{self.root / 'images' / split}: no *.jpg images (split {split!r})")
+    def __len__(self) -> int: return len(self.files)
+    def __repr__(self) -> str: return f"BSDSFolder({self.root}, {self.split!r}: {len(self)} images)"
+    def __getitem__(self, i: int) -> dict:
+        from scipy.io import loadmat
+        f = self.files[i]; g = self.root / "groundTruth" / self.split / (f.stem + ".mat")
+        if not g.exists(): raise FileNotFoundError(f"{g}: ground truth missing for {f.name}")
+        try: cells = loadmat(g)["groundTruth"]
+        except (KeyError, ValueError, OSError) as e: raise ValueError(f"{g}: expected a 'groundTruth' cell array ({type(e).__name__}: {e})") from None
+        img = load_image(f); H, W = img.shape[-2:]
+        segs, bnds = [], []
+        for k, a in enumerate(cells.flatten()):
+            try: s, b = a["Segmentation"][0, 0], a["Boundaries"][0, 0]
+            except (IndexError, ValueError): raise ValueError(f"{g}: annotator {k} has no Segmentation / Boundaries fields") from None
+            if s.shape != (H, W): raise ValueError(f"{g}: annotator {k} Segmentation is {s.shape}, image {f.name} is {(H, W)}")
+            segs.append(torch.from_numpy(s.astype(np.int64))); bnds.append(torch.from_numpy(b.astype(bool)))
+        return dict(image=img, segmentations=torch.stack(segs), boundaries=torch.stack(bnds), file_name=f.name)
 
 # %% ../nbs/02_data.ipynb #794bd1e7
 def _gt_images(gt) -> dict:

@@ -20,9 +20,9 @@ from .data import IMAGENET_MEAN, IMAGENET_STD, CocoFolder, ImageFolder
 from .train import LoopConfig, EMAHook, Trainer, loop_config
 
 # %% auto #0
-__all__ = ['RESNETS', 'STAGES', 'ResNetBackbone', 'load_backbone_weights', 'build_backbone', 'DenseCLEncoder', 'info_nce',
-           'DenseCL', 'image_source', 'source_files', 'two_view_transform', 'TwoViews', 'DenseCLConfig',
-           'train_densecl']
+__all__ = ['RESNETS', 'STAGES', 'ResNetBackbone', 'detectron2_to_torchvision', 'read_detectron2_pkl', 'load_backbone_weights',
+           'build_backbone', 'DenseCLEncoder', 'info_nce', 'DenseCL', 'image_source', 'source_files',
+           'two_view_transform', 'TwoViews', 'DenseCLConfig', 'train_densecl']
 
 # %% ../nbs/50a_densecl.ipynb #e168b0f0
 RESNETS = ("resnet18", "resnet34", "resnet50", "resnet101")
@@ -61,13 +61,45 @@ def _state_dict_of(obj, path) -> dict:
         if sd: return sd
     raise ValueError(f"{path}: no state dict found (expected a dict of tensors, or one under 'model' / 'state_dict')")
 
+class _ArrayUnpickler(__import__("pickle").Unpickler):
+    "Unpickles dicts of numpy arrays only: a detectron2 `.pkl` needs nothing else, so nothing else may run."
+    OK = {("numpy.core.multiarray", "_reconstruct"), ("numpy._core.multiarray", "_reconstruct"), ("numpy", "ndarray"),
+          ("numpy", "dtype"), ("numpy.core.multiarray", "scalar"), ("numpy._core.multiarray", "scalar"),
+          ("collections", "OrderedDict")}
+    def find_class(self, module, name):
+        if (module, name) not in self.OK:
+            raise __import__("pickle").UnpicklingError(f"refusing to load {module}.{name} (only numpy arrays are read from a .pkl)")
+        return super().find_class(module, name)
+
+def detectron2_to_torchvision(name: str) -> str:
+    "A detectron2 ResNet key (`stem.conv1.norm.weight`, `res3.0.shortcut.weight`, ...) as torchvision names it."
+    import re
+    n = name.replace("stem.conv1.norm.", "bn1.").replace("stem.conv1.", "conv1.")
+    n = re.sub(r"^res(\d)\.", lambda m: f"layer{int(m.group(1)) - 1}.", n)            # res2..res5 -> layer1..layer4
+    n = re.sub(r"\.shortcut\.norm\.", ".downsample.1.", n).replace(".shortcut.", ".downsample.0.")
+    return re.sub(r"\.conv(\d)\.norm\.", r".bn\1.", n)                            # convK.norm -> bnK
+
+def read_detectron2_pkl(path: str | os.PathLike) -> dict:
+    "The ResNet weights of a detectron2 `.pkl` (`{'model': {name: ndarray}}`, as FreeSOLO's configs load) under torchvision names."
+    import numpy as np
+    try:
+        with open(path, "rb") as f: obj = _ArrayUnpickler(f, encoding="latin1").load()
+    except Exception as e: raise ValueError(f"{path}: cannot read detectron2 .pkl ({type(e).__name__}: {e})") from None
+    sd = obj.get("model", obj) if isinstance(obj, dict) else None
+    if not isinstance(sd, dict): raise ValueError(f"{path}: expected a dict with a 'model' dict of arrays, got {type(obj).__name__}")
+    if any(k.endswith("_bn_s") or k.endswith("_w") for k in sd):
+        raise ValueError(f"{path}: Caffe2 (MSRA) names such as {next(iter(sd))!r}; convert it with detectron2's tools first")
+    return {detectron2_to_torchvision(k): torch.as_tensor(np.asarray(v)) for k, v in sd.items() if isinstance(v, np.ndarray)}
+
 def load_backbone_weights(backbone: ResNetBackbone, path: str | os.PathLike, strict: bool = True) -> dict:
-    "Load a ResNet checkpoint file (torchvision / DenseCL / MoCo / unseg run) into `backbone`; returns `{prefix, loaded, missing}`."
+    "Load a ResNet checkpoint file (torchvision / DenseCL / MoCo / unseg run / detectron2 `.pkl`) into `backbone`; returns `{prefix, loaded, missing}`."
     path = Path(path)
     if path.is_dir(): path = path / "ckpt" / "last.pt"
     if not path.is_file(): raise FileNotFoundError(f"{path}: backbone checkpoint not found")
-    try: obj = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as e: raise ValueError(f"{path}: cannot read checkpoint ({type(e).__name__}: {e})") from None
+    if path.suffix == ".pkl": obj = read_detectron2_pkl(path)           # detectron2 layout (numpy arrays only)
+    else:
+        try: obj = torch.load(path, map_location="cpu", weights_only=True)
+        except Exception as e: raise ValueError(f"{path}: cannot read checkpoint ({type(e).__name__}: {e})") from None
     sd, own = _state_dict_of(obj, path), backbone.state_dict()
     prefixes = {""} | {k[: i + 1] for k in sd for i, ch in enumerate(k) if ch == "."}
     def match(p): return {k[len(p):]: v for k, v in sd.items() if k.startswith(p) and k[len(p):] in own}

@@ -20,8 +20,9 @@ from .solo import SOLO, SOLOConfig, build_solo, load_solo, segment_solo, solo_co
 from .train import run_on_main, setup_distributed, throughput
 
 # %% auto #0
-__all__ = ['STAGES', 'Config', 'stage_config', 'run_densecl', 'run_freemask', 'run_solo', 'relabel', 'run_selftrain', 'train',
-           'load', 'segment', 'naive_free_mask', 'bench_freemask', 'bench_solo_train', 'bench_solo_infer', 'gpu_run']
+__all__ = ['STAGES', 'Config', 'stage_config', 'run_densecl', 'run_freemask', 'run_solo', 'relabel', 'label_report',
+           'run_selftrain', 'train', 'load', 'segment', 'naive_free_mask', 'bench_freemask', 'bench_solo_train',
+           'bench_solo_infer', 'gpu_run']
 
 # %% ../nbs/50d_freesolo.ipynb #36b0bdbb
 STAGES = ("densecl", "freemask", "solo", "selftrain", "all")
@@ -138,6 +139,7 @@ def run_freemask(cfg: Config) -> Path:
         write_run(d, inputs, status="running")
         out = generate_pseudo_labels(fm)
         write_run(d, inputs, status="done", n_pseudo_masks=len(load_json(out)["annotations"]))
+        label_report(out, title="Free Mask pseudo labels")                # d/pseudo_labels.html: look before training on them
         return out
     return run_on_main(stage)
 
@@ -170,6 +172,25 @@ def relabel(model: SOLO, source, out, thr: float = 0.3, max_per_img: int = 20, m
                    images=images, annotations=anns, categories=[dict(id=1, name="object")]), out)
     return Path(out)
 
+def label_report(labels: str | Path, out: str | Path | None = None, n: int = 24, title: str = "") -> Path:
+    "An HTML page of pseudo labels (Free Mask or self-training): masks per image and `n` images with their masks drawn."
+    from unseg.data import CocoFolder
+    from unseg.report import Report
+    from unseg.viz import overlay
+    labels = Path(labels); d = load_json(labels)
+    image_dir = (d.get("info") or {}).get("image_dir")
+    ds = CocoFolder(labels, image_dir=image_dir, class_agnostic=True, check_files=False)
+    per = [len(ds.coco.imgToAnns.get(i, [])) for i in ds.ids]
+    rep = Report(title or f"Pseudo labels: {labels}")
+    rep.add_text(f"`{labels}`: {len(d['annotations'])} masks on {len(per)} images; masks per image: mean "
+                 f"{sum(per) / max(len(per), 1):.2f}, max {max(per, default=0)}; images with none: {sum(p == 0 for p in per)}.")
+    shown = [k for k in range(len(ds)) if per[k]][:n] or list(range(min(n, len(ds))))
+    imgs = []
+    for k in shown:
+        it = ds[k]; imgs.append(overlay(it["image"], Instances(it["masks"])))
+    if imgs: rep.add_images(imgs, ncols=6, captions=[f"{Path(ds[k]['file_name']).name}: {per[k]}" for k in shown])
+    return rep.write(Path(out) if out else labels.with_suffix(".html"))
+
 def run_selftrain(cfg: Config) -> Path:
     prev = Path(cfg.solo_ckpt or Path(cfg.run_dir) / "solo")
     for r in range(1, cfg.selftrain_rounds + 1):
@@ -177,6 +198,7 @@ def run_selftrain(cfg: Config) -> Path:
         d = Path(cfg.run_dir) / f"selftrain{r}"
         pl = run_on_main(relabel, model, _images(cfg), d / "pseudo_labels.json", cfg.selftrain_thr, cfg.selftrain_max_per_img,
                          cfg.selftrain_max_width_frac, min_masks=cfg.selftrain_min_masks)                   # rank 0 relabels, every rank trains on the file
+        run_on_main(label_report, pl, title=f"Self-training round {r} labels")
         kw = dict(backbone_ckpt=_pretrained(cfg)) if cfg.selftrain_from == "backbone" else dict(init_ckpt=str(prev))
         prev = train_solo(_solo_cfg(cfg, pl, d, **kw))
     return prev

@@ -18,7 +18,7 @@ from torchvision.transforms.v2 import functional as TF
 from .core import (Instances, Method, atomic_path, get_device, load_json, make_config, register_method,
                         save_json, seed_everything, torch_save)
 from .data import load_image
-from .core import decode_masks
+from .core import decode_masks, resultant_length, warn_collapsed
 from .train import LoopConfig, Trainer, load_checkpoint, loop_config, throughput
 from .contours import gradient_magnitude, load_contours, predict_edges, ensure_scenes
 
@@ -541,8 +541,11 @@ def train(cfg: HierarchyConfig | None = None) -> Path:
     ds = HierarchyDataset(files, cache, cfg.image_size, cfg.crop_scale, cfg.jitter, cfg.max_regions,
                           ann_file=ann if cfg.log_gt and ann.exists() else None, shuffle=cfg.shuffle_hierarchies)
     seed_everything(cfg.seed)
-    Trainer(build_model(cfg), make_loss_fn(cfg), ds, loop_config(cfg), run_dir, collate_fn=hierarchy_collate,
+    model = build_model(cfg)
+    Trainer(model, make_loss_fn(cfg), ds, loop_config(cfg), run_dir, collate_fn=hierarchy_collate,
             run_config=asdict(cfg)).fit()
+    z = embed(model, [load_image(f) for f in list(files)[:8]])                 # a collapsed embedding separates nothing: say so
+    warn_collapsed([resultant_length(e.flatten(1).T) for e in z], "hierarchical-grouping")
     return run_dir
 
 def _cfg_of(ck: dict, where) -> HierarchyConfig:

@@ -492,7 +492,7 @@ def predict(model: RecurrentPixelEmbedding, img: torch.Tensor, loops: int = 10, 
 from typing import ClassVar
 from .data import CocoFolder, Compose, Resize, RandomHFlip, keep_instances
 from .train import LoopConfig, Trainer, loop_config, load_checkpoint
-from .core import config_dict
+from .core import config_dict, resultant_length, warn_collapsed
 from .runs import stage_inputs
 
 # %% ../nbs/30_pixel_embedding.ipynb #fb266429
@@ -516,7 +516,7 @@ class PixelEmbeddingConfig(LoopConfig):
     backbone: str = "unet"            # unet | resnet18 | resnet34 | resnet50 | resnet101
     width: int = 16                   # U-Net base channels (width 32 is 7x slower on 2 cores)
     dim: int = 16                      # embedding dimension D
-    coord: bool = False               # append (x, y) input channels (unseg addition; off as in the paper)
+    coord: bool = True                # append (x, y) input channels (unseg addition, kept on at the cpu tier; off in `paper` and the digits specs)
     fg_head: bool = True              # foreground logit per pixel, used to score proposals
     pretrained: str = ""              # local backbone state dict (nothing is downloaded)
     alpha: float = 0.5                # margin α of the push term
@@ -550,7 +550,7 @@ class PixelEmbeddingConfig(LoopConfig):
         # the paper's VOC 2012 recipe (Sec. 5.1 and the official VOC script): ResNet-50 (pass ImageNet weights as
         # `pretrained`), 64-D, alpha 0.5, push weight 5, trained without loops, 10 test loops; SGD with "poly" lr
         # 2.5e-4 at batch 1. Not stated, so ours: 512 px, 4000 sampled pixels, 60k steps. `data` may be the VOC root.
-        "paper": dict(name="paper", data="data/VOC2012", backbone="resnet50", dim=64, alpha=0.5, push_weight=5.0, loops=0,
+        "paper": dict(name="paper", data="data/VOC2012", backbone="resnet50", dim=64, alpha=0.5, push_weight=5.0, loops=0, coord=False,
                       test_loops=10, gbms_stride=1, n_samples=4000, image_size=512, optimizer="sgd", schedule="poly",
                       lr=2.5e-4, batch_size=1, steps=60000, warmup_steps=0, weight_decay=5e-4, ckpt_every=1000,
                       log_every=100, num_workers=4, max_pixels=0)}
@@ -654,7 +654,12 @@ def segment(model: RecurrentPixelEmbedding, images, **kw) -> list[Instances]:
     bad = set(kw) - set(opts)
     if bad: raise TypeError(f"pixel-embedding segment: unknown option(s) {sorted(bad)}; known: {sorted(opts)}")
     opts.update(kw)
-    return [predict(model, im, **opts)[0].to("cpu") for im in images]
+    res, spread = [], []
+    for im in images:
+        inst, out = predict(model, im, **opts)
+        res.append(inst.to("cpu")); spread.append(resultant_length(out["traj"][0][0]))   # the raw embedding, before the loops
+    warn_collapsed(spread, "pixel-embedding")
+    return res
 
 @torch.no_grad()
 def embedding_rgb(model: RecurrentPixelEmbedding, image: torch.Tensor, **kw) -> dict:

@@ -18,8 +18,9 @@ from .evaluate import match_boundaries
 from .synth import SHAPES, TEXTURES, background, draw_object
 
 # %% auto #0
-__all__ = ['MODES', 'render_video', 'synth_video', 'load_video', 'db_iou', 'seg2bmap', 'db_boundary_f', 'jf_sequence',
-           'jf_dataset', 'propagate', 'rgb_features', 'embed_fn', 'track_dataset']
+__all__ = ['MODES', 'render_video', 'synth_video', 'load_video', 'db_iou', 'seg2bmap', 'db_boundary_f', 'db_decay', 'jf_sequence',
+           'jf_dataset', 'propagate', 'rgb_features', 'embed_fn', 'track_dataset', 'davis_sequences', 'load_davis',
+           'track_davis']
 
 # %% ../nbs/40c_tracking.ipynb #b9a42574
 def render_video(rng: np.random.Generator, n_frames: int = 8, size: int = 64, n_objects: tuple = (2, 4),
@@ -113,6 +114,13 @@ def db_boundary_f(pred: np.ndarray, gt: np.ndarray, bound_th: float = 0.008, mat
     return 0.0 if P + R == 0 else float(2 * P * R / (P + R))            # F = 2PR / (P + R)
 
 # %% ../nbs/40c_tracking.ipynb #a9f3b61d
+def db_decay(values) -> float:
+    "DAVIS decay: the mean of the first of 4 frame bins minus the mean of the last (bins as the DAVIS-2017 evaluation cuts them)."
+    v = np.asarray(values, dtype=np.float64)
+    ids = (np.round(np.linspace(1, len(v), 5) + 1e-10) - 1).astype(np.int64)      # DAVIS: uint8, which wraps past 255 frames
+    bins = [v[ids[i]:ids[i + 1] + 1] for i in range(4)]                         # neighbouring bins share their edge frame
+    return float(np.nanmean(bins[0]) - np.nanmean(bins[3]))
+
 def jf_sequence(pred: torch.Tensor | np.ndarray, gt: torch.Tensor | np.ndarray, match: str = "davis") -> dict[int, dict]:
     "Per-object J and F of label maps `pred`, `gt` `(T, H, W)`, over frames 1..T-2 (objects = ids in `gt[0]`)."
     pred, gt = np.asarray(pred), np.asarray(gt)
@@ -123,9 +131,8 @@ def jf_sequence(pred: torch.Tensor | np.ndarray, gt: torch.Tensor | np.ndarray, 
     for o in objs:
         J = [db_iou(pred[t] == o, gt[t] == o) for t in range(1, len(gt) - 1)]
         Fm = [db_boundary_f(pred[t] == o, gt[t] == o, match=match) for t in range(1, len(gt) - 1)]
-        q = max(1, len(J) // 4)
         out[o] = dict(J=float(np.mean(J)), F=float(np.mean(Fm)), J_recall=float(np.mean(np.array(J) > 0.5)),
-                      F_recall=float(np.mean(np.array(Fm) > 0.5)), J_decay=float(np.mean(J[:q]) - np.mean(J[-q:])))
+                      F_recall=float(np.mean(np.array(Fm) > 0.5)), J_decay=db_decay(J), F_decay=db_decay(Fm))
     return out
 
 def jf_dataset(per_seq: dict[str, dict[int, dict]]) -> dict[str, float]:
@@ -194,3 +201,41 @@ def track_dataset(root: str | os.PathLike, features: str | Callable = "rgb", mod
         with torch.no_grad(): pred = propagate(fn(fr), gt[0], **opts)
         per[v["name"]] = jf_sequence(pred, gt, match)
     return dict(**jf_dataset(per), mode=mode, per_sequence=per)
+
+# %% ../nbs/40c_tracking.ipynb #16bfd636
+def davis_sequences(root: str | os.PathLike, split: str = "val", year: str = "2017") -> list[str]:
+    "The sequence names of a DAVIS split (`ImageSets/<year>/<split>.txt`)."
+    f = Path(root) / "ImageSets" / year / f"{split}.txt"
+    if not f.exists():
+        have = sorted(p.stem for p in f.parent.glob("*.txt")) if f.parent.is_dir() else []
+        raise FileNotFoundError(f"{f}: DAVIS split not found (have: {', '.join(have) or 'none'}; expected the DAVIS-2017 layout "
+                                "JPEGImages/480p/<seq>/, Annotations/480p/<seq>/, ImageSets/2017/<split>.txt)")
+    return [l.strip() for l in f.read_text().splitlines() if l.strip()]
+
+def load_davis(root: str | os.PathLike, seq: str, resolution: str = "480p") -> tuple[torch.Tensor, torch.Tensor]:
+    "Frames `(T, 3, H, W)` in [0, 1] and object-id maps `(T, H, W)` (palette PNG indices; 255 = void -> 0) of one DAVIS sequence."
+    fr = sorted((Path(root) / "JPEGImages" / resolution / seq).glob("*.jpg"))
+    if not fr: raise FileNotFoundError(f"{Path(root) / 'JPEGImages' / resolution / seq}: no frames (*.jpg)")
+    an = [Path(root) / "Annotations" / resolution / seq / (f.stem + ".png") for f in fr]
+    miss = [a for a in an if not a.exists()]
+    if miss: raise FileNotFoundError(f"{miss[0]}: annotation missing (DAVIS val/train ships one per frame)")
+    labs = []
+    for a in an:
+        im = Image.open(a)
+        if im.mode not in ("P", "L"): raise ValueError(f"{a}: expected a palette (P) PNG of object ids, got mode {im.mode}")
+        m = np.array(im).astype(np.int64); m[m == 255] = 0; labs.append(torch.from_numpy(m))
+    return torch.stack([load_image(f) for f in fr]), torch.stack(labs)
+
+def track_davis(root: str | os.PathLike, features: str | Callable = "rgb", split: str = "val", mode: str = "paper",
+                resolution: str = "480p", match: str = "davis", max_frames: int | None = None, **overrides) -> dict:
+    "J&F (with DAVIS decay) of first-frame propagation on a DAVIS-2017 split: `dict(JF, J, F, ..., per_sequence)`."
+    if mode not in MODES: raise ValueError(f"track_davis: mode must be one of {list(MODES)}, got {mode!r}")
+    fn = rgb_features if features == "rgb" else features
+    opts = {**MODES[mode], **overrides}
+    per = {}
+    for seq in davis_sequences(root, split):
+        fr, gt = load_davis(root, seq, resolution)
+        if max_frames: fr, gt = fr[:max_frames], gt[:max_frames]
+        with torch.no_grad(): pred = propagate(fn(fr), gt[0], **opts)
+        per[seq] = jf_sequence(pred, gt, match)
+    return dict(**jf_dataset(per), mode=mode, split=split, per_sequence=per)
