@@ -57,3 +57,70 @@ def test_quick_benchmarks():
     recs = run_bench(["freesolo_freemask", "freesolo_solo_train", "freesolo_solo_infer"], device="cpu", quick=True)
     assert [r["case"] for r in recs] == ["free_mask_batched", "solo_train", "solo_infer"]
     assert all(r["value"] > 0 and r["baseline"] > 0 for r in recs)
+
+
+def _d2_pkl(path):
+    "A random ResNet-18 written as detectron2 saves backbones (numpy arrays under detectron2 names), as FreeSOLO loads them."
+    import pickle, re, torchvision
+    def to_d2(k):
+        k = re.sub(r"^layer(\d)\.", lambda m: f"res{int(m.group(1)) + 1}.", k).replace("downsample.0.", "shortcut.").replace("downsample.1.", "shortcut.norm.")
+        k = re.sub(r"\.bn(\d)\.", r".conv\1.norm.", k)
+        return "stem.conv1.norm." + k[4:] if k.startswith("bn1.") else "stem." + k if k.startswith("conv1.") else k
+    sd = torchvision.models.resnet18(weights=None).state_dict()
+    path.write_bytes(pickle.dumps({"model": {to_d2(k): v.numpy() for k, v in sd.items() if not k.startswith("fc.") and "num_batches" not in k},
+                                   "__author__": "torchvision", "matching_heuristics": True}))
+    return path
+
+
+def test_paper_preset_one_step_on_the_coco_layout(tmp_path, monkeypatch):
+    import numpy as np
+    from PIL import Image
+    from unseg.freesolo import Config
+    from unseg.solo import load_solo
+    root = tmp_path / "coco"
+    for split, n in (("train2017", 2), ("unlabeled2017", 1), ("val2017", 1), ("test2017", 1)):
+        (root / split).mkdir(parents=True)
+        for i in range(n):
+            img = np.full((96, 128, 3), 30, np.uint8); img[20:60, 30 + 10 * i:80 + 10 * i] = (200, 160, 40)
+            Image.fromarray(img).save(root / split / f"{split}_{i:012d}.jpg")
+    (root / "annotations").mkdir()
+    (root / "annotations" / "instances_val2017.json").write_text(json.dumps(dict(images=[], annotations=[], categories=[])))
+    cfg = make_config(Config, "paper")
+    assert (cfg.backbone, cfg.solo_grids, cfg.solo_head_channels, cfg.solo_optimizer, cfg.solo_schedule, cfg.solo_clip_grad,
+            cfg.solo_max_pos, cfg.solo_freeze_bn, cfg.solo_drop_empty, cfg.solo_steps * cfg.solo_batch_size) == \
+           ("resnet101", (40, 36, 24, 16, 12), 512, "sgd", "constant", None, 0, True, True, 30000 * 16)
+    assert make_config(Config, "paper-r50").backbone == "resnet50"
+    monkeypatch.setenv("UNSEG_ALLOW_TIERS", "1")                 # a deliberate one-step run of the paper preset
+    with pytest.raises(ValueError, match="backbone_ckpt: the paper preset starts from DenseCL"):
+        from unseg.freesolo import train
+        train(make_config(Config, "paper", images=str(root / "[tu][rn]*2017" / "*.jpg"), run_dir=str(tmp_path / "x")))
+    over = dict(images=str(root / "[tu][rn]*2017" / "*.jpg"), run_dir=str(tmp_path / "run"), backbone="resnet18",
+                backbone_ckpt=str(_d2_pkl(tmp_path / "r18.pkl")), freemask_image_size=256, freemask_min_masks=0,
+                solo_image_size=256, solo_test_size=256, solo_steps=1, solo_batch_size=1, solo_warmup_steps=1,
+                selftrain_rounds=0, device="cpu", num_workers=0, progress=False, freemask_min_maskness=0.0)
+    from unseg.freesolo import train
+    out = train(make_config(Config, "paper", **over))
+    labels = load_json(tmp_path / "run" / "freemask" / "pseudo_labels.json")
+    assert {Path(im["file_name"]).parts[0] for im in labels["images"]} == {"train2017", "unlabeled2017"}   # not val / test
+    model = load_solo(out, "cpu")
+    assert type(model.backbone.bn1).__name__ == "FrozenBatchNorm2d"
+
+
+def test_recipe_switches(data, tmp_path):
+    import dataclasses
+    from torch import nn
+    from unseg.solo import SOLOConfig, build_solo, PseudoMaskDataset
+    from unseg.train import LoopConfig, lr_factor
+    cfg = make_config(SOLOConfig, "smoke", backbone="resnet18", image_size=64)
+    m = build_solo(dataclasses.replace(cfg, freeze_bn=True))
+    assert not any(isinstance(x, nn.BatchNorm2d) for x in m.backbone.modules())
+    assert sum(p.numel() for n, p in m.backbone.named_parameters() if "bn" in n) == 0          # nothing trainable left in BN
+    d = load_json(data / "train.json")
+    keep = d["images"][0]["id"]
+    d = dict(d, annotations=[a for a in d["annotations"] if a["image_id"] == keep], info={"image_dir": str(data / "images")})
+    (tmp_path / "pl.json").write_text(json.dumps(d))
+    n_all = len(PseudoMaskDataset(tmp_path / "pl.json", cfg))
+    assert n_all == len(d["images"]) > 1 and len(PseudoMaskDataset(tmp_path / "pl.json", dataclasses.replace(cfg, drop_empty=True))) == 1
+    lc = LoopConfig(steps=100, warmup_steps=10, warmup_factor=0.01, schedule="constant")
+    assert lr_factor(0, lc) == pytest.approx(0.01 + 0.99 * 0.1) and lr_factor(9, lc) == pytest.approx(1.0) and lr_factor(50, lc) == 1.0
+    assert lr_factor(0, LoopConfig(steps=100, warmup_steps=10)) == pytest.approx(0.1)              # the old warm-up is unchanged

@@ -1,6 +1,7 @@
 """A real `kill -9` in the middle of a run: rerunning the same command continues and ends with the same weights."""
 import os, signal, subprocess, sys, time
 from pathlib import Path
+import pytest
 import torch
 from torch import nn
 from unseg.train import LoopConfig, Hook, fit, load_checkpoint, read_metrics
@@ -47,3 +48,19 @@ def test_kill9_resume(tmp_path):
 
 if __name__ == "__main__":
     fit(_model(), _loss, _data(), CFG, Path(sys.argv[1]), hooks=[_Hang(7, sys.argv[2])])
+
+
+def test_a_field_added_at_its_default_does_not_refuse_an_old_run(tmp_path):
+    from dataclasses import dataclass
+    from unseg.runs import RunConfigError, open_run, write_run
+    @dataclass
+    class Old:
+        x: int = 1
+    @dataclass
+    class New:                                   # a later unseg added a switch whose default is the old behaviour
+        x: int = 1
+        y: bool = False
+    write_run(tmp_path, Old(), status="done"); (tmp_path / "ckpt").mkdir(); (tmp_path / "ckpt" / "last.pt").write_bytes(b"x")
+    assert open_run(tmp_path, New(), log=None) == "reuse"
+    with pytest.raises(RunConfigError, match="y: \"<absent>\" -> true"): open_run(tmp_path, New(y=True), log=None)
+    with pytest.raises(RunConfigError, match="x: 1 -> 2"): open_run(tmp_path, New(x=2), log=None)

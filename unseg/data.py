@@ -209,9 +209,11 @@ class ImageFolder(Dataset):
             self.files = sorted(f for f in p.iterdir() if f.is_file() and f.suffix.lower() in IMAGE_EXTS)
         elif p.is_file(): self.root, self.files = p.parent, [p]
         else:
-            self.root = None
             self.files = sorted(Path(f) for f in glob.glob(str(path_or_glob), recursive=True)
                                 if Path(f).is_file() and Path(f).suffix.lower() in IMAGE_EXTS)
+            # file names relative to the folders' common parent (e.g. coco/[tu][rn]*2017/*.jpg -> train2017/x.jpg)
+            self.root = Path(os.path.commonpath([f.parent.resolve() for f in self.files])) if self.files else None
+            self.files = [f.resolve() for f in self.files]
         if not self.files:
             raise FileNotFoundError(f"{path_or_glob}: no images found (looked for {', '.join(IMAGE_EXTS)} files)")
         self.ids = list(range(len(self.files)))

@@ -74,6 +74,32 @@ class Config:
     solo_kernel_dim: int = 64
     solo_mask_channels: int = 32
     solo_score_thr: float = 0.1
+    # the rest of SOLO's recipe (unseg.solo.SOLOConfig; the `paper` preset sets the paper's values)
+    solo_optimizer: str = "adamw"      # adamw | sgd (paper: SGD, momentum 0.9)
+    solo_schedule: str = "cosine"      # cosine | constant (paper) | step | poly
+    solo_weight_decay: float = 1e-4
+    solo_momentum: float = 0.9
+    solo_clip_grad: float | None = 5.0   # None: no clipping (paper)
+    solo_warmup_factor: float = 0.0    # paper: warm-up from 0.01 x lr
+    solo_freeze_bn: bool = False       # paper: frozen BatchNorm in the backbone
+    solo_drop_empty: bool = False      # paper: images without a pseudo mask are dropped
+    solo_max_pos: int = 64             # positive cells per image for the mask losses; 0 = all (paper)
+    solo_center_sigma: float = 0.2
+    solo_scale_ranges: tuple = ()      # () = the paper's ranges scaled by solo_image_size / 800
+    solo_hflip: bool = True
+    solo_parts: bool = True
+    solo_dice_weight: float = 1.0
+    solo_pairwise_thresh: float = 0.3
+    solo_pairwise_box: bool = True
+    solo_pairwise_ignore_rows: int = 10
+    solo_focal_alpha: float = 0.25
+    solo_focal_gamma: float = 2.0
+    solo_test_max_size: int = 1333
+    solo_nms_pre: int = 500
+    solo_mask_thr: float = 0.5
+    solo_update_thr: float = 0.05
+    solo_max_per_img: int = 100
+    solo_nms_sigma: float = 2.0
     selftrain_rounds: int = 1          # 0 = no self-training (Table 7c)
     selftrain_thr: float = 0.3         # drop relabelled masks below this score
     selftrain_max_per_img: int = 20    # code
@@ -93,13 +119,30 @@ class Config:
         densecl_steps=800, densecl_batch_size=128, densecl_lr=0.3, densecl_crop_size=128, densecl_queue_size=16384,
         freemask_image_size=512, solo_image_size=256, solo_test_size=256, solo_steps=600, solo_batch_size=16,
         solo_warmup_steps=50, solo_pairwise_warmup=100, solo_grids=(24, 20, 16, 12, 8), solo_fpn_channels=256,
-        solo_head_channels=256, solo_num_convs=4, solo_kernel_dim=128, solo_mask_channels=128, num_workers=12)}
+        solo_head_channels=256, solo_num_convs=4, solo_kernel_dim=128, solo_mask_channels=128, num_workers=12),
+        # the paper (Sec. 4.1, Table 1: R101) and its released config: Free Mask on res5 of DenseCL at short side 800;
+        # SOLO with grids (40, 36, 24, 16, 12), 4 x 512-channel towers, 256 kernels, 128 mask channels, FPN 256;
+        # SGD lr 0.001 constant after a 1000-iteration warm-up from 0.01, momentum 0.9, weight decay 1e-4, no
+        # clipping; 30k iterations x 16 images; every positive cell; frozen BN; images without pseudo masks dropped.
+        # Images: COCO train2017 + unlabeled2017 (the glob below); pass a DenseCL R101 as backbone_ckpt (.pth or .pkl).
+        # Not yet in unseg (listed in nbs/50d): the aspect-preserving multi-scale resize (short side 640-800), the
+        # strong view with copy-paste; training here resizes to a square solo_image_size.
+        "paper": dict(data="", images="data/coco/[tu][rn]*2017/*.jpg", run_dir="runs/freesolo/paper", backbone="resnet101",
+                      densecl_steps=0, freemask_feature="res5", freemask_image_size=800, selftrain_rounds=1,
+                      solo_image_size=800, solo_test_size=800, solo_grids=(40, 36, 24, 16, 12), solo_fpn_channels=256,
+                      solo_head_channels=512, solo_num_convs=4, solo_kernel_dim=256, solo_mask_channels=128,
+                      solo_steps=30000, solo_batch_size=16, solo_lr=0.001, solo_optimizer="sgd", solo_schedule="constant",
+                      solo_warmup_steps=1000, solo_warmup_factor=0.01, solo_clip_grad=None, solo_weight_decay=1e-4,
+                      solo_max_pos=0, solo_freeze_bn=True, solo_drop_empty=True, num_workers=8),
+        }
 
     def __post_init__(self):
         if self.stage not in STAGES: raise ValueError(f"freesolo.Config.stage: expected one of {list(STAGES)}, got {self.stage!r}")
         if self.selftrain_from not in ("backbone", "model"):
             raise ValueError(f"freesolo.Config.selftrain_from: expected 'backbone' or 'model', got {self.selftrain_from!r}")
 
+
+Config.presets["paper-r50"] = {**Config.presets["paper"], "backbone": "resnet50", "run_dir": "runs/freesolo/paper-r50"}   # Table 7's backbone
 
 def stage_config(cfg: Config, cls, prefix: str, **extra):
     "The stage config `cls` from the `prefix`ed fields of `cfg` (plus the shared ones and `extra`)."
@@ -212,6 +255,9 @@ def train(cfg: Config | None = None, **overrides) -> Path:
     if cfg.stage == "freemask": return run_freemask(cfg)
     if cfg.stage == "solo": return run_solo(cfg)
     if cfg.stage == "selftrain": return run_selftrain(cfg)
+    if cfg.preset_used in ("paper", "paper-r50") and not cfg.backbone_ckpt and cfg.densecl_steps == 0:
+        raise ValueError("freesolo.Config.backbone_ckpt: the paper preset starts from DenseCL's weights; pass backbone_ckpt=PATH "
+                         "(DenseCL .pth, detectron2 .pkl or torchvision file) or densecl_steps=N to pre-train here")
     run_dir = Path(cfg.run_dir); t0 = time.perf_counter()
     # the pipeline's own record: another config is refused (or, with --force, only the stages whose inputs changed rerun)
     def start():

@@ -91,6 +91,10 @@ def config_diff(old: dict, new: dict, exclude=VOLATILE) -> dict:
     "`{key: (old, new)}` of the keys whose values differ (YAML-normalised)."
     o = {k: v for k, v in config_dict(old).items() if k not in exclude and k not in PROVENANCE_KEYS}
     n = {k: v for k, v in config_dict(new).items() if k not in exclude and k not in PROVENANCE_KEYS}
+    if dataclasses.is_dataclass(new):       # a field added by a later unseg, at its default, computes what the old code did
+        dflt = {f.name: f.default if f.default is not dataclasses.MISSING else f.default_factory() for f in dataclasses.fields(new)
+                if f.default is not dataclasses.MISSING or f.default_factory is not dataclasses.MISSING}
+        n = {k: v for k, v in n.items() if k in o or k not in dflt or config_dict({k: v})[k] != config_dict({k: dflt[k]})[k]}
     return {k: (o.get(k, "<absent>"), n.get(k, "<absent>")) for k in sorted(set(o) | set(n)) if o.get(k, "<absent>") != n.get(k, "<absent>")}
 
 def _fmt_diff(diff: dict, limit: int = 4) -> str:

@@ -25,8 +25,8 @@ from .train import LoopConfig, Trainer, amp_dtype, autocast, load_checkpoint, lo
 # %% auto #0
 __all__ = ['PAPER_GRIDS', 'PAPER_RANGES', 'LEVEL_STRIDES', 'dice_loss', 'projection_dice', 'rgb_to_lab', 'neighbours',
            'color_similarity', 'pairwise_loss', 'pair_weights', 'solo_targets', 'conv_gn', 'coord_feats',
-           'MaskFeatHead', 'SOLO', 'SOLOConfig', 'level_ranges', 'build_solo', 'PseudoMaskDataset', 'solo_collate',
-           'solo_loss', 'point_nms', 'segment_solo', 'train_solo', 'load_solo']
+           'MaskFeatHead', 'SOLO', 'SOLOConfig', 'level_ranges', 'build_solo', 'freeze_batchnorm', 'PseudoMaskDataset',
+           'solo_collate', 'solo_loss', 'point_nms', 'segment_solo', 'train_solo', 'load_solo']
 
 # %% ../nbs/50c_solo.ipynb #1651d252
 def dice_loss(x: torch.Tensor, y: torch.Tensor, eps: float = 1e-5) -> torch.Tensor:
@@ -212,7 +212,9 @@ class SOLOConfig(LoopConfig):
     sem_weight: float = 4.0             # beta (paper); 0 = code-faithful (the released code zeroes L_sem)
     focal_alpha: float = 0.25
     focal_gamma: float = 2.0
-    max_pos: int = 64                   # positive cells used for the mask losses per image (random subset)
+    max_pos: int = 64                   # positive cells used for the mask losses per image (random subset); 0 = all (paper)
+    freeze_bn: bool = False             # paper: the backbone's BatchNorm frozen (statistics and affine, detectron2 FrozenBN)
+    drop_empty: bool = False            # paper: images without a pseudo mask are dropped (False: trained as all background)
     test_size: int = 128                # inference short side (800 in the paper)
     test_max_size: int = 1333
     nms_pre: int = 500
@@ -249,7 +251,18 @@ def build_solo(cfg: SOLOConfig) -> SOLO:
     "A SOLO model as `cfg` describes (backbone weights from `cfg.backbone_ckpt` when given)."
     m = SOLO(cfg.backbone, cfg.fpn_channels, cfg.head_channels, cfg.num_convs, cfg.kernel_dim, cfg.mask_channels, cfg.grids, cfg.emb_dim)
     if cfg.backbone_ckpt: load_backbone_weights(m.backbone, cfg.backbone_ckpt)
+    if cfg.freeze_bn: m.backbone = freeze_batchnorm(m.backbone)
     return m
+
+def freeze_batchnorm(module: nn.Module) -> nn.Module:
+    "Replace every BatchNorm2d of `module` by torchvision's FrozenBatchNorm2d with the same statistics and affine values."
+    from torchvision.ops.misc import FrozenBatchNorm2d
+    if isinstance(module, nn.BatchNorm2d):
+        f = FrozenBatchNorm2d(module.num_features, eps=module.eps)
+        for k in ("weight", "bias", "running_mean", "running_var"): getattr(f, k).copy_(getattr(module, k).detach())
+        return f
+    for name, child in module.named_children(): setattr(module, name, freeze_batchnorm(child))
+    return module
 
 # %% ../nbs/50c_solo.ipynb #0c0c1083
 class PseudoMaskDataset(Dataset):
@@ -259,6 +272,10 @@ class PseudoMaskDataset(Dataset):
         image_dir = image_dir or (d.get("info") or {}).get("image_dir") or ann_file.parent / "images"
         self.ds = CocoFolder(ann_file, image_dir)
         self.cfg, self.train, self.ranges = cfg, train, level_ranges(cfg)
+        if cfg.drop_empty:                                               # the paper trains only on images with a pseudo mask
+            def n_used(i): return sum(not a.get("iscrowd", 0) and (cfg.parts or a.get("parent_id") is None) for a in self.ds.coco.imgToAnns.get(i, []))
+            self.ds.ids = [i for i in self.ds.ids if n_used(i)]
+            if not self.ds.ids: raise ValueError(f"{ann_file}: drop_empty left no image (no image has a pseudo mask)")
 
     def __len__(self): return len(self.ds)
     def __getitem__(self, i):
@@ -302,7 +319,7 @@ def solo_loss(model: nn.Module, batch: dict, cfg: SOLOConfig) -> dict:
     zero = cate.sum() * 0
     # every head stays in the graph (zero-weighted, as the official code does): DDP needs a gradient for each parameter
     graph = zero + sum(k.sum() for k in out["kernel"]) * 0 + out["mask_feat"].sum() * 0 + sum(e.sum() for e in out["emb"]) * 0
-    P = min(int(pos.sum(1).max()), cfg.max_pos)
+    P = int(pos.sum(1).max()) if cfg.max_pos <= 0 else min(int(pos.sum(1).max()), cfg.max_pos)   # max_pos 0: every positive
     if P == 0: return dict(loss=l_focal + graph, loss_mask=zero.detach(), loss_focal=l_focal.detach(), loss_sem=zero.detach())
     pick = pos.float() + torch.rand(pos.shape, device=pos.device) * 0.5          # positives first, random among them
     order = pick.argsort(1, descending=True)[:, :P]                               # (B, P)

@@ -37,6 +37,7 @@ class LoopConfig:
     weight_decay: float = 1e-4            # not applied to biases and norm weights (1-D parameters)
     optimizer: str = "adamw"              # adamw | sgd (momentum `momentum`)
     warmup_steps: int = 0
+    warmup_factor: float = 0.0            # lr factor the linear warm-up starts from (detectron2: 0.001; FreeSOLO: 0.01)
     schedule: str = "cosine"              # cosine | constant | step | poly
     clip_grad: float | None = 1.0         # max global grad norm; None: no clipping
     amp: str = "auto"                     # auto: bf16 on cuda, off on cpu | bf16 | fp16 | off
@@ -75,7 +76,7 @@ def loop_config(src: Any = None, **overrides) -> LoopConfig:
 def lr_factor(step: int, cfg: LoopConfig) -> float:
     "Multiplier of the base learning rate at optimizer step `step` (0-based): linear warm-up, then `cfg.schedule`."
     W, S, r = cfg.warmup_steps, cfg.steps, cfg.min_lr_ratio
-    if step < W: return (step + 1) / W                                  # f = (s+1)/W
+    if step < W: return cfg.warmup_factor + (1 - cfg.warmup_factor) * (step + 1) / W   # f = f0 + (1 - f0)(s+1)/W
     tau = min((step - W) / max(S - W, 1), 1.0)
     if cfg.schedule == "cosine": return r + (1 - r) * 0.5 * (1 + math.cos(math.pi * tau))
     if cfg.schedule == "poly": return r + (1 - r) * (1 - tau) ** cfg.poly_power
