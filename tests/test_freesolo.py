@@ -124,3 +124,17 @@ def test_recipe_switches(data, tmp_path):
     lc = LoopConfig(steps=100, warmup_steps=10, warmup_factor=0.01, schedule="constant")
     assert lr_factor(0, lc) == pytest.approx(0.01 + 0.99 * 0.1) and lr_factor(9, lc) == pytest.approx(1.0) and lr_factor(50, lc) == 1.0
     assert lr_factor(0, LoopConfig(steps=100, warmup_steps=10)) == pytest.approx(0.1)              # the old warm-up is unchanged
+
+
+def test_solo_fields_default_to_solo_config():
+    # freesolo.Config repeats SOLOConfig's recipe fields under `solo_`; an unset one must mean SOLO's own default
+    import dataclasses
+    from unseg.freesolo import Config
+    from unseg.solo import SOLOConfig
+    solo = {f.name: f.default for f in dataclasses.fields(SOLOConfig) if f.default is not dataclasses.MISSING}
+    mine = {f.name[5:]: f.default for f in dataclasses.fields(Config) if f.name.startswith("solo_")}
+    cpu_tier = {"steps", "batch_size", "lr", "warmup_steps", "pairwise_warmup", "sem_weight", "image_size", "test_size",
+                "grids", "fpn_channels", "head_channels", "num_convs", "kernel_dim", "mask_channels", "score_thr", "loss",
+                "max_proj", "avg_weight", "pairwise_weight"}          # the pipeline's own cpu-tier values, set on purpose
+    differ = {k: (v, solo[k]) for k, v in mine.items() if k in solo and k not in cpu_tier and v != solo[k]}
+    assert not differ, differ

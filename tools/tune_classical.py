@@ -28,7 +28,7 @@ if __name__ == "__main__":
     rows = []
     for vals in itertools.product(*GRID.values()):
         kw = dict(zip(GRID, vals)); cfg = make_config(classical.Config, "cpu", **kw); t0 = time.time(); recs = []
-        for it in imgs: recs += classical.segment(cfg, [it["image"]])[0].to_coco(it["image_id"])
+        for it, inst in zip(imgs, classical.segment(cfg, [it["image"] for it in imgs])): recs += inst.to_coco(it["image_id"])
         m = evaluate(sub, recs, class_agnostic=True)
         rows.append(dict(**kw, AP50=m["AP50"], AP=m["AP"], AR100=m["AR100"], seconds=round(time.time() - t0, 1))); print(json.dumps(rows[-1]), flush=True)
     best = max(rows, key=lambda r: r["AP50"])

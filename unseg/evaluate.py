@@ -6,7 +6,7 @@
 from __future__ import annotations
 import contextlib, copy, io, math, os
 from collections import defaultdict
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 import numpy as np
 import torch
 from pycocotools import mask as mask_utils
@@ -171,6 +171,13 @@ def rle_runs_ok(strings, sizes) -> np.ndarray:
     _RLE_OK(buf, offsets, np.asarray(sizes, dtype=np.int64), out)
     return out
 
+def _check_rles(segs: list[dict], where: Callable[[int], str]) -> None:
+    "Raise naming `where(k)` for the first compressed RLE `segs[k]` whose runs do not cover its image."
+    ok = rle_runs_ok([x["counts"].encode() if isinstance(x["counts"], str) else x["counts"] for x in segs],
+                     [x["size"][0] * x["size"][1] for x in segs])
+    if not ok.all():
+        raise ValueError(f"{where(int(np.flatnonzero(~ok)[0]))}.segmentation.counts: a malformed compressed RLE (its runs do not cover the image)")
+
 def _rle_counts(s: bytes) -> list[int] | None:
     "The run lengths of a compressed COCO RLE string (pycocotools' `rleFrString`), or None when it is truncated."
     cnts, p = [], 0
@@ -237,13 +244,9 @@ def load_gt(gt: str | os.PathLike | dict | COCO, class_agnostic: bool = False, v
             im = imgs[a["image_id"]]
             a["area"] = (float(mask_utils.area(_rle_of(a["segmentation"], im["height"], im["width"])))
                          if "segmentation" in a else float(a["bbox"][2] * a["bbox"][3]))
-    if rle_idx:
-        segs = [d["annotations"][i]["segmentation"] for i in rle_idx]
-        ok = rle_runs_ok([x["counts"].encode() for x in segs], [x["size"][0] * x["size"][1] for x in segs])
-        if not ok.all():
-            i = rle_idx[int(np.flatnonzero(~ok)[0])]
-            raise ValueError(f"{src}: annotations[{i}] (id {d['annotations'][i]['id']}).segmentation.counts: a malformed compressed RLE "
-                             "(its runs do not cover the image)")
+    if rle_idx:                                                          # compressed RLEs, checked together (fast)
+        _check_rles([d["annotations"][i]["segmentation"] for i in rle_idx],
+                    lambda k: f"{src}: annotations[{rle_idx[k]}] (id {d['annotations'][rle_idx[k]]['id']})")
     if not (parts if parts is not None else not class_agnostic):             # top-level objects only
         d["annotations"] = [a for a in d["annotations"] if a.get("parent_id") is None]
     if class_agnostic:
@@ -294,12 +297,7 @@ def load_preds(pred: str | os.PathLike | list[dict], coco: COCO, iou_type: str =
             raise ValueError(f"{src}[{i}]: either every result has a 'bbox' or none does (pycocotools reads all results "
                              "like the first one)")
     if rle_idx:                                                          # every RLE decodes to runs covering its image
-        segs = [pred[i]["segmentation"] for i in rle_idx]
-        ok = rle_runs_ok([s["counts"].encode() if isinstance(s["counts"], str) else s["counts"] for s in segs],
-                         [s["size"][0] * s["size"][1] for s in segs])
-        if not ok.all():
-            i = rle_idx[int(np.flatnonzero(~ok)[0])]
-            raise ValueError(f"{src}[{i}].segmentation.counts: a malformed compressed RLE (its runs do not cover the image)")
+        _check_rles([pred[i]["segmentation"] for i in rle_idx], lambda k: f"{src}[{rle_idx[k]}]")
     return pred
 
 # %% ../nbs/03_evaluate.ipynb #ede89c9c

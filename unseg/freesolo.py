@@ -228,10 +228,10 @@ def label_report(labels: str | Path, out: str | Path | None = None, n: int = 24,
     rep.add_text(f"`{labels}`: {len(d['annotations'])} masks on {len(per)} images; masks per image: mean "
                  f"{sum(per) / max(len(per), 1):.2f}, max {max(per, default=0)}; images with none: {sum(p == 0 for p in per)}.")
     shown = [k for k in range(len(ds)) if per[k]][:n] or list(range(min(n, len(ds))))
-    imgs = []
+    imgs, caps = [], []
     for k in shown:
-        it = ds[k]; imgs.append(overlay(it["image"], Instances(it["masks"])))
-    if imgs: rep.add_images(imgs, ncols=6, captions=[f"{Path(ds[k]['file_name']).name}: {per[k]}" for k in shown])
+        it = ds[k]; imgs.append(overlay(it["image"], Instances(it["masks"]))); caps.append(f"{Path(it['file_name']).name}: {per[k]}")
+    if imgs: rep.add_images(imgs, ncols=6, captions=caps)
     return rep.write(Path(out) if out else labels.with_suffix(".html"))
 
 def run_selftrain(cfg: Config) -> Path:

@@ -394,7 +394,7 @@ def train(cfg: Config | None = None) -> Path:
     "Train proposals (if needed), the mask embedding and the clusters; returns `cfg.run_dir`."
     cfg = _check(cfg or make_config(Config)); seed_everything(cfg.seed)
     from unseg.synth import ensure_dataset
-    if cfg.proposals != "gt" or not (Path(cfg.data) / cfg.train_split).exists(): ensure_dataset(cfg.data)
+    ensure_dataset(cfg.data, **({"files": (cfg.train_split,)} if cfg.proposals == "gt" else {}))
     run = Path(cfg.run_dir)
     if not (Path(cfg.data) / cfg.train_split).exists(): raise FileNotFoundError(f"{Path(cfg.data) / cfg.train_split}: training annotations not found")
     dev = get_device(cfg.device)

@@ -144,7 +144,7 @@ def train(cfg: Config | None = None) -> Path:
     "Train the oracle on `cfg.data/cfg.train_split`; returns `cfg.run_dir` (checkpoint at `ckpt/last.pt`)."
     cfg = cfg or make_config(Config)
     seed_everything(cfg.seed)
-    if not (Path(cfg.data) / cfg.train_split).exists(): ensure_dataset(cfg.data)   # data/scenes_<tier> is generated on demand
+    ensure_dataset(cfg.data, files=(cfg.train_split,))                  # data/scenes_<tier> is generated on demand
     ds = CocoFolder(Path(cfg.data) / cfg.train_split, transforms=Compose([RandomHFlip(0.5)]) if cfg.hflip else None)
     kept = train_categories(ds.categories, cfg.categories)
     cat_ids = [1] if cfg.class_agnostic else kept

@@ -33,8 +33,7 @@ class Config(SOLOConfig):
 def train(cfg: Config | None = None) -> Path:
     "Train SOLO on the ground truth of `cfg.data/cfg.train_split`; returns `cfg.run_dir` (checkpoint at `ckpt/last.pt`)."
     cfg = cfg or make_config(Config)
-    gt = cfg.train_json or str(Path(cfg.data) / cfg.train_split)
-    if not Path(gt).exists(): gt = str(ensure_dataset(cfg.data) / cfg.train_split)   # data/scenes_<tier> is generated on demand
+    gt = cfg.train_json or str(ensure_dataset(cfg.data, files=(cfg.train_split,)) / cfg.train_split)   # data/scenes_<tier>: generated on demand
     return train_solo(dataclasses.replace(cfg, train_json=gt))
 
 INFERENCE = ("score_thr", "mask_thr", "update_thr", "nms_pre", "max_per_img", "nms_sigma", "test_size", "test_max_size")

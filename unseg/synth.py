@@ -575,10 +575,11 @@ def synth(out: str | Path, kind: str = "scenes", n: int | None = None, size: int
     dump("val.json", lambda im: im["split"] == "val")
     return out
 
-def ensure_dataset(data: str | Path, seed: int = 0, workers: int = 0, progress: bool = False) -> Path:
-    "`data` when it holds `train.json` and `val.json`; a missing `<kind>_<tier>` folder (`data/scenes_cpu`) is generated with that tier's preset."
+def ensure_dataset(data: str | Path, seed: int = 0, workers: int = 0, progress: bool = False,
+                   files: tuple = ("train.json", "val.json")) -> Path:
+    "`data` when it holds `files` (default `train.json` and `val.json`); a missing `<kind>_<tier>` folder (`data/scenes_cpu`) is generated with that tier's preset."
     data = Path(data)
-    if (data / "train.json").exists() and (data / "val.json").exists(): return data
+    if all((data / f).exists() for f in files): return data
     kind, _, tier = data.name.partition("_")
     if kind in TIER_SETS and tier in TIER_SETS[kind]:
         print(f"generating the {kind} {tier!r} set into {data} (unseg synth {data} --kind {kind} --preset {tier})")

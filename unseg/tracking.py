@@ -188,19 +188,23 @@ def embed_fn(model) -> Callable:
     from unseg.hierarchy import embed
     return lambda frames: torch.stack(embed(model, list(frames)))
 
+def _track_videos(videos, features, mode: str, match: str, overrides: dict, who: str) -> dict:
+    "J&F of first-frame propagation over `videos` (an iterable of `(name, frames, labels)`): `dict(JF, J, F, ..., per_sequence)`."
+    if mode not in MODES: raise ValueError(f"{who}: mode must be one of {list(MODES)}, got {mode!r}")
+    fn = rgb_features if features == "rgb" else features
+    if not callable(fn): raise ValueError(f"{who}: features must be 'rgb' or a callable, got {features!r}")
+    opts = {**MODES[mode], **overrides}
+    per = {}
+    for name, fr, gt in videos:
+        with torch.no_grad(): pred = propagate(fn(fr), gt[0], **opts)
+        per[name] = jf_sequence(pred, gt, match)
+    return dict(**jf_dataset(per), mode=mode, per_sequence=per)
+
 def track_dataset(root: str | os.PathLike, features: str | Callable = "rgb", mode: str = "paper", match: str = "davis",
                   **overrides) -> dict:
     "J&F of first-frame propagation over all videos of `root`: `dict(JF, J, F, ..., per_sequence)`."
-    if mode not in MODES: raise ValueError(f"track_dataset: mode must be one of {list(MODES)}, got {mode!r}")
-    fn = rgb_features if features == "rgb" else features
-    if not callable(fn): raise ValueError(f"track_dataset: features must be 'rgb' or a callable, got {features!r}")
-    opts = {**MODES[mode], **overrides}
-    per = {}
-    for v in load_json(Path(root) / "videos.json")["videos"]:
-        fr, gt = load_video(root, v["name"])
-        with torch.no_grad(): pred = propagate(fn(fr), gt[0], **opts)
-        per[v["name"]] = jf_sequence(pred, gt, match)
-    return dict(**jf_dataset(per), mode=mode, per_sequence=per)
+    names = [v["name"] for v in load_json(Path(root) / "videos.json")["videos"]]
+    return _track_videos(((n, *load_video(root, n)) for n in names), features, mode, match, overrides, "track_dataset")
 
 # %% ../nbs/40c_tracking.ipynb #16bfd636
 def davis_sequences(root: str | os.PathLike, split: str = "val", year: str = "2017") -> list[str]:
@@ -229,13 +233,8 @@ def load_davis(root: str | os.PathLike, seq: str, resolution: str = "480p") -> t
 def track_davis(root: str | os.PathLike, features: str | Callable = "rgb", split: str = "val", mode: str = "paper",
                 resolution: str = "480p", match: str = "davis", max_frames: int | None = None, **overrides) -> dict:
     "J&F (with DAVIS decay) of first-frame propagation on a DAVIS-2017 split: `dict(JF, J, F, ..., per_sequence)`."
-    if mode not in MODES: raise ValueError(f"track_davis: mode must be one of {list(MODES)}, got {mode!r}")
-    fn = rgb_features if features == "rgb" else features
-    opts = {**MODES[mode], **overrides}
-    per = {}
-    for seq in davis_sequences(root, split):
-        fr, gt = load_davis(root, seq, resolution)
-        if max_frames: fr, gt = fr[:max_frames], gt[:max_frames]
-        with torch.no_grad(): pred = propagate(fn(fr), gt[0], **opts)
-        per[seq] = jf_sequence(pred, gt, match)
-    return dict(**jf_dataset(per), mode=mode, split=split, per_sequence=per)
+    def videos():
+        for seq in davis_sequences(root, split):
+            fr, gt = load_davis(root, seq, resolution)
+            yield (seq, fr[:max_frames], gt[:max_frames]) if max_frames else (seq, fr, gt)
+    return dict(_track_videos(videos(), features, mode, match, overrides, "track_davis"), split=split)
