@@ -104,6 +104,15 @@ def build_parser() -> argparse.ArgumentParser:
     v = sub.add_parser("discover", help="cluster a folder's masks into discovered categories (Weng et al.)")
     v.add_argument("--ckpt", required=True); v.add_argument("--images", required=True); v.add_argument("--out", required=True)
     v.add_argument("--k", type=int, default=None, help="number of clusters (default: the elbow)"); v.add_argument("--device", default="auto")
+    v.add_argument("--proposals", default=None, help="mask proposals from a registered segmenter: classical | oracle | freesolo | ... "
+                   "(default: the run's own proposal network; a run trained on ground-truth proposals needs this)")
+    v.add_argument("--proposal-ckpt", default=None, help="checkpoint of a trained --proposals method (runs/<method>/<name>)")
+    v.add_argument("--no-rank", action="store_true", help="Mask R-CNN proposals: the RPN's boxes straight to the mask head, "
+                   "skipping the box classifier's ranking (as the paper does)")
+    v.add_argument("--n-proposals", type=int, default=None, help="proposals per image (default: the run's n_proposals)")
+    v.add_argument("--labels", default=None, help="a small COCO file of your own labelled examples to name the clusters "
+                   "(default: the anchors saved with the run)")
+    v.add_argument("--image-dir", default=None, help="images of a COCO --images file (default: <its folder>/images)")
 
     d = sub.add_parser("demo", help="the main job: the canonical set, live rows beside their untrained controls, committed rows, report")
     d.add_argument("--out", default="demo_out"); d.add_argument("--preset", default=None, choices=["smoke", "cpu", "gpu"],
@@ -281,7 +290,9 @@ def cmd_bench(a) -> list:
 
 def cmd_discover(a) -> Path:
     from unseg.longtail import discover
-    out = discover(a.ckpt, a.images, a.out, k=a.k, device=a.device)
+    ck = a.proposal_ckpt and str(resolve_ckpt(a.proposal_ckpt))
+    out = discover(resolve_ckpt(a.ckpt), a.images, a.out, k=a.k, device=a.device, proposals=a.proposals, proposal_ckpt=ck,
+                   rank=not a.no_rank, labels=a.labels, n_proposals=a.n_proposals, image_dir=a.image_dir)
     print(f"wrote {out}")
     return Path(out)
 
@@ -334,13 +345,21 @@ def run_demo(out: str | Path = "demo_out", preset: str | None = None, device: st
             cm = evaluate_method(m, data, preset=preset, out=out / "controls", device=str(dev), **(m.control or {"steps": 0}))
             rows[cname] = _row(cm, "live: same pipeline, random weights, 0 training steps", time.perf_counter() - t0)
             if (rows[name]["AP50"] or 0) < (rows[cname]["AP50"] or 0): controls_below.append(name)
+    discovery = {}
+    if all_rows:                                                          # Weng et al.: metrics that need no detector
+        from unseg.longtail import demo_rows
+        t0 = time.perf_counter(); print("--- longtail", flush=True)
+        discovery = demo_rows(data, out / "runs", preset, str(dev))
+        for k_, v_ in discovery.items():
+            print(f"{k_}: " + ", ".join(f"{kk} {v_[kk]:.3f}" for kk in ("hier_order", "knn_acc", "purity", "nmi", "novel_rate")))
+        print(f"longtail: {time.perf_counter() - t0:.0f} s")
     committed = _committed_rows(results) if preset == "cpu" else {}
     table = {**rows, **{k: v for k, v in committed.items() if k.split(" ")[0] not in live}}
     print(format_table(table, keys=DEMO_KEYS))
     wall = time.perf_counter() - t_start
     record = dict(preset=preset, data=str(data), device=str(dev), threads=torch.get_num_threads(),
                   n_val=len(load_json(data / "val.json")["images"]), wall_s=round(wall, 1), rows=table,
-                  below_control=controls_below, date=time.strftime("%Y-%m-%d %H:%M"))
+                  below_control=controls_below, discovery=discovery, date=time.strftime("%Y-%m-%d %H:%M"))
     save_json(record, out / "demo.json", indent=1)
 
     rep = Report(f"unseg demo: class-agnostic instance segmentation on the {preset} scenes set")
@@ -354,6 +373,13 @@ def run_demo(out: str | Path = "demo_out", preset: str | None = None, device: st
     for name in controls_below:
         rep.add_text(f"**{name} is below its untrained control on AP50** at this size: the trained row is not evidence that "
                      f"the method learns here; see `results/{name.replace('-', '_')}_notes.md`.")
+    if discovery:
+        from unseg.longtail import DISCOVERY_KEYS
+        rep.add_heading("Long-tail discovery (Weng et al.), without a detector")
+        rep.add_text("Embeddings of the validation ground-truth masks: hierarchy order (parent nearer the origin than its part; "
+                     "chance 0.5), 5-NN accuracy against the training masks, purity / NMI / named clusters at k = 2 x the "
+                     "categories present, and the share of novel categories that own a cluster (`results/longtail_notes.md`).")
+        rep.add_table({k: {kk: v.get(kk) for kk in DISCOVERY_KEYS} for k, v in discovery.items()}, floatfmt=".3f")
     trained = {k: v for k, v in runs.items() if v and (Path(v) / "metrics.jsonl").exists()}
     if trained:
         rep.add_heading("Training curves")

@@ -19,9 +19,9 @@ from .core import decode_masks, encode_masks, load_json, masks_to_boxes, save_js
 
 # %% auto #0
 __all__ = ['IMAGE_EXTS', 'INSTANCE_KEYS', 'IMAGENET_MEAN', 'IMAGENET_STD', 'VOC_CLASSES', 'load_image', 'CocoFormatError',
-           'validate_coco', 'CocoFolder', 'ImageFolder', 'keep_instances', 'ItemTransform', 'Resize', 'RandomHFlip',
-           'RandomResizedCrop', 'Normalize', 'ColorJitter', 'Compose', 'collate', 'subset', 'voc_to_coco', 'is_voc',
-           'voc_folder', 'BSDSFolder', 'write_results', 'load_results']
+           'validate_coco', 'lvis_file_names', 'CocoFolder', 'ImageFolder', 'keep_instances', 'ItemTransform', 'Resize',
+           'RandomHFlip', 'RandomResizedCrop', 'Normalize', 'ColorJitter', 'Compose', 'collate', 'subset',
+           'voc_to_coco', 'is_voc', 'voc_folder', 'BSDSFolder', 'write_results', 'load_results']
 
 # %% ../nbs/02_data.ipynb #2bfecf80
 IMAGE_EXTS = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff")
@@ -145,14 +145,22 @@ def validate_coco(ann: Any, image_dir: str | os.PathLike | None = None, path: st
 # %% ../nbs/02_data.ipynb #3977d835
 INSTANCE_KEYS = ("masks", "boxes", "labels", "parents", "iscrowd")  # per-instance item keys, filtered together
 
+def lvis_file_names(d: dict) -> dict:
+    "LVIS v1 images carry `coco_url` instead of `file_name`: give each one `<split>2017/<name>.jpg`, its path under the COCO image root."
+    if not isinstance(d, dict) or not isinstance(d.get("images"), list): return d
+    if all(not isinstance(im, dict) or "file_name" in im or "coco_url" not in im for im in d["images"]): return d
+    ims = [dict(im, file_name="/".join(str(im["coco_url"]).split("/")[-2:])) if isinstance(im, dict) and "file_name" not in im and "coco_url" in im
+           else im for im in d["images"]]
+    return {**d, "images": ims}
+
 class CocoFolder(Dataset):
-    "A COCO-format folder as a `Dataset` of item dicts (`image`, `masks`, `boxes`, `labels`, `parents`, ...)."
+    "A COCO-format folder as a `Dataset` of item dicts (`image`, `masks`, `boxes`, `labels`, `parents`, ...); LVIS v1 files (`coco_url`) too."
     def __init__(self, ann_file: str | os.PathLike, image_dir: str | os.PathLike | None = None,
                  transforms: Callable | None = None, class_agnostic: bool = False, with_masks: bool = True,
                  keep_crowd: bool = False, check_files: bool = True, image_info: bool = False):
         self.ann_file = Path(ann_file)
         self.image_dir = self.ann_file.parent / "images" if image_dir is None else Path(image_dir)
-        d = load_json(self.ann_file)
+        d = lvis_file_names(load_json(self.ann_file))
         if image_info and isinstance(d, dict):                       # an image-info file (test-dev style): no annotations
             if "categories" not in d and isinstance(d.get("images"), list):   # nor categories: drop references to them
                 d = {**d, "images": [{k: v for k, v in im.items() if k not in ("image_labels", "neg_category_ids", "not_exhaustive_category_ids")}

@@ -34,7 +34,7 @@ class ExtractConfig:
     mode: str = "fem"               # fem | step1 (no EM) | cam (thresholded Grad-CAM as the mask)
     cam_thresh: float = 0.5         # G = CAM >= cam_thresh * max CAM (unverified)
     n_candidates: int = 3           # n <= 3 closest proposals scored by the classifier (paper)
-    em_candidates: int = 8          # proposals closest to the anchor that the E-step may re-pick (ours; paper: all of S_i)
+    em_candidates: int = 8          # proposals closest to the anchor that the E-step may re-pick (ours); 0: all kept proposals (paper: all of S_i)
     min_area: float = 0.01          # drop proposals below 1 % of the image (paper)
     max_span: float = 0.95          # drop proposals whose box spans >= this fraction of a side (paper: "almost the whole image")
     keep_frac: float = 0.7          # k: fraction kept by the M-step (unverified)
@@ -55,8 +55,8 @@ class ExtractConfig:
         if self.mode not in EXTRACT_MODES: raise ValueError(f"ExtractConfig.mode={self.mode!r}; expected one of {list(EXTRACT_MODES)}")
         if not 0 < self.keep_frac <= 1: raise ValueError(f"ExtractConfig.keep_frac={self.keep_frac} must be in (0, 1]")
         if not 0 <= self.cam_thresh < 1: raise ValueError(f"ExtractConfig.cam_thresh={self.cam_thresh} must be in [0, 1)")
-        if not 1 <= self.n_candidates <= self.em_candidates:
-            raise ValueError(f"ExtractConfig: need 1 <= n_candidates <= em_candidates, got {self.n_candidates}, {self.em_candidates}")
+        if not (1 <= self.n_candidates and (self.em_candidates == 0 or self.n_candidates <= self.em_candidates)):
+            raise ValueError(f"ExtractConfig: need 1 <= n_candidates <= em_candidates (or em_candidates = 0: all), got {self.n_candidates}, {self.em_candidates}")
 
 # %% ../nbs/70a_extract.ipynb #31292ad6
 def _load_trunk(resnet: nn.Module, name: str, path: str | Path) -> None:
@@ -340,7 +340,7 @@ def extract(model: MultiLabelNet, images: Sequence[torch.Tensor], image_labels: 
             continue
         masks = masks[filter_proposals(masks, cfg.min_area, cfg.max_span)]
         if masks.shape[0] == 0: continue
-        pool = [mean_distance(masks, ck).argsort()[: cfg.em_candidates] for ck in c]     # closest first
+        pool = [mean_distance(masks, ck).argsort()[: cfg.em_candidates or None] for ck in c]   # closest first (0: all kept)
         uniq = torch.unique(torch.cat(pool))
         probs, h = _score_crops(model, segment_crops(im, masks[uniq], cfg.crop_size, cfg.erode), dev)
         where = {int(u): k for k, u in enumerate(uniq)}

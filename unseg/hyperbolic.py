@@ -182,8 +182,8 @@ def hkmeans(x: torch.Tensor, k: int, iters: int = 20, c: float = 1.0, init: str 
     return KMeansResult(mu, labels, float((d ** 2).sum()), it, hist)
 
 # %% ../nbs/60a_hyperbolic.ipynb #119f905d
-def elbow(ks, inertias, S: float = 1.0, interp: str = "interp1d", log: bool = True) -> int:
-    "The elbow of a decreasing inertia curve (kneed, convex/decreasing; of log inertia when `log`); the largest k when there is none."
+def elbow(ks, inertias, S: float = 1.0, interp: str = "interp1d", log: bool = True, strict: bool = False) -> int | None:
+    "The elbow of a decreasing inertia curve (kneed, convex/decreasing; of log inertia when `log`); when there is none: the largest k, or None if `strict`."
     from kneed import KneeLocator
     ks, inertias = [int(k) for k in ks], [float(v) for v in inertias]
     if len(ks) != len(inertias) or len(ks) < 3: raise ValueError(f"elbow: need >= 3 (k, inertia) pairs of equal length, got {len(ks)} and {len(inertias)}")
@@ -192,7 +192,8 @@ def elbow(ks, inertias, S: float = 1.0, interp: str = "interp1d", log: bool = Tr
     with warnings.catch_warnings(), np.errstate(all="ignore"):                # a flat curve has no knee (kneed warns)
         warnings.simplefilter("ignore")
         kn = KneeLocator(ks_, in_, S=S, curve="convex", direction="decreasing", interp_method=interp).elbow
-    return int(kn) if kn is not None else int(ks_[-1])
+    if kn is None: return None if strict else int(ks_[-1])
+    return int(kn)
 
 def choose_k(x: torch.Tensor, ks, c: float = 1.0, log: bool = True, **kw) -> tuple[int, dict]:
     "Run `hkmeans` for every k of `ks`; returns the elbow k and `{k: inertia}`."
@@ -218,15 +219,21 @@ def knn_labels(x: torch.Tensor, anchors: torch.Tensor, anchor_labels: torch.Tens
     return torch.cat(out)
 
 def label_clusters(centroids: torch.Tensor, anchors: torch.Tensor, anchor_labels: torch.Tensor, c: float = 1.0,
-                   rule: str = "exclusive", hyperbolic: bool = True, members: torch.Tensor | None = None,
+                   rule: str = "nearest", hyperbolic: bool = True, members: torch.Tensor | None = None,
                    x: torch.Tensor | None = None, min_members: int = 3, min_ratio: float = 0.95, knn: int = 5) -> torch.Tensor:
-    "Category id of every cluster `(k,)`, -1 = novel. `exclusive` (paper): greedy nearest (cluster, category) matching; `majority` (dev code)."
+    "Category id of every cluster `(k,)`, -1 = novel: `nearest` (paper), `matching` (one-to-one) or `majority` (dev code)."
     k = len(centroids)
     out = torch.full((k,), -1, dtype=torch.long)
-    if rule == "exclusive":
+    if rule in ("nearest", "matching", "exclusive"):                     # "exclusive": the old name of "matching"
         cats, protos = category_prototypes(anchors, anchor_labels, c) if hyperbolic else _euclid_protos(anchors, anchor_labels)
         D = (dist(centroids[:, None].double(), protos[None].double(), c) if hyperbolic
              else torch.cdist(centroids.double(), protos.double())).cpu()                       # (k, m)
+        if rule == "nearest":
+            near = D.argmin(1)                                            # every cluster proposes its nearest category
+            for j in torch.unique(near).tolist():
+                mine = (near == j).nonzero().flatten()
+                out[mine[D[mine, j].argmin()]] = cats[j]                  # only the closest proposer keeps it; the rest are novel
+            return out
         order = torch.argsort(D.flatten())                                                 # closest pairs first
         used_k, used_c = set(), set()
         for f in order.tolist():
@@ -245,7 +252,7 @@ def label_clusters(centroids: torch.Tensor, anchors: torch.Tensor, anchor_labels
             v, n = torch.unique(p, return_counts=True)
             if n.max() >= min_ratio * len(p): out[i] = v[n.argmax()]
         return out
-    raise ValueError(f"label_clusters: rule must be 'exclusive' or 'majority', got {rule!r}")
+    raise ValueError(f"label_clusters: rule must be 'nearest', 'matching' or 'majority', got {rule!r}")
 
 def _euclid_protos(anchors, anchor_labels):
     cats, inv = torch.unique(torch.as_tensor(anchor_labels), return_inverse=True)

@@ -20,11 +20,13 @@ from .hyperbolic import assign, clip_features, dist, dist0, expmap0, hkmeans, el
 from .train import LoopConfig, Trainer, load_checkpoint, loop_config, run_on_main
 
 # %% auto #0
-__all__ = ['NOVEL_BASE', 'Config', 'base_split', 'train_proposals', 'propose', 'jitter_masks', 'gt_proposals', 'square_boxes',
+__all__ = ['COCO_NAMES', 'NOVEL_BASE', 'DISCOVERY_KEYS', 'COLLAPSE_DIST', 'Config', 'category_splits', 'base_split',
+           'train_proposals', 'propose', 'segmenter_proposals', 'jitter_masks', 'gt_proposals', 'square_boxes',
            'mask_crops', 'MaskEmbedder', 'hinge', 'mask_loss', 'object_triplets', 'object_loss', 'hier_pairs',
            'hier_loss', 'ProposalSet', 'make_loss_fn', 'embed', 'anchors', 'cluster', 'discover_clusters',
            'build_embedder', 'cache_proposals', 'train', 'fit_clusters', 'LongtailModel', 'load', 'segment',
-           'evaluate_discovery', 'purity_vs_k', 'discover', 'gpu_run']
+           'evaluate_discovery', 'purity_vs_k', 'gt_features', 'train_cached', 'demo_rows', 'colour_hist',
+           'embedding_metrics', 'discover', 'gpu_run']
 
 # %% ../nbs/60b_longtail.ipynb #98476051
 @dataclass
@@ -34,6 +36,9 @@ class Config(LoopConfig):
     batch_size: int = 8
     data: str = "data/scenes_cpu"       # COCO folder with train.json / val.json (scenes: categories carry `split`)
     train_split: str = "train.json"
+    val_split: str = "val.json"
+    image_dir: str = ""                    # images of the annotation files ("": <data>/images; LVIS: the COCO root holding train2017/, val2017/)
+    base_categories: str = ""              # categories without a `split`: a JSON file of base ids or names ("": the COCO-80 names, LVIS synonyms)
     run_dir: str = "runs/longtail/cpu"
     # proposals
     proposals: str = "gt"                  # maskrcnn: class-agnostic Mask R-CNN on the base categories | gt: GT masks + jittered copies
@@ -50,7 +55,7 @@ class Config(LoopConfig):
     hidden: tuple = (256, 64)              # FC widths after the ResNet-18 trunk
     clip_r: float = 2.3                    # feature clipping radius before the exp map (d(0, z) <= 2 r); 0: off
     freeze_trunk: bool = False             # released code: True
-    crop_size: int = 48                    # masked crops are resized to crop_size^2 (paper 224)
+    crop_size: int = 32                    # masked crops are resized to crop_size^2 (paper 224)
     # losses
     margin: float = 0.2                    # alpha
     beta: float = 0.2                      # weight of L_mask
@@ -69,10 +74,11 @@ class Config(LoopConfig):
     k: int = 0                             # clusters; 0: elbow over k_grid
     k_grid: tuple = (4, 8, 16, 32, 64)
     n_anchors: int = 5                     # ground-truth masks per category that name the clusters
-    anchor_split: str = "annotations.json"
-    label_rule: str = "exclusive"          # exclusive (paper) | majority (dev code)
+    anchor_split: str = "train.json"       # the anchors come from the training split (validation masks never name clusters)
+    label_rule: str = "nearest"            # nearest (paper: each cluster's nearest category, one winner each) | matching (one-to-one) | majority (dev code)
+    supervised: bool = False               # upper bound: a category triplet loss on the ground-truth masks (same backbone and steps)
     kmeans_iters: int = 30
-    steps: int = 600
+    steps: int = 500                       # cpu tier: about 4 minutes on 2 cores at lr 1e-3 (paper: Adam 1e-4, 80 epochs)
     weight_decay: float = 1e-5
     clip_grad: float = 5.0
     channels_last: bool = False
@@ -82,12 +88,17 @@ class Config(LoopConfig):
         "gpu": dict(data="data/scenes_gpu", run_dir="runs/longtail/gpu", proposals="maskrcnn", proposal_preset="gpu",
                     proposal_steps=1500, crop_size=96, steps=1500, batch_size=16, lr=1e-4, k=0,
                     k_grid=(25, 50, 100, 150, 200, 300, 400, 600), num_workers=8, progress=True, log_every=50),
+        "paper": dict(data="data/lvis", image_dir="data/coco", train_split="lvis_v1_train.json", val_split="lvis_v1_val.json",
+                      anchor_split="lvis_v1_train.json", run_dir="runs/longtail/paper", proposals="maskrcnn", proposal_preset="gpu",
+                      proposal_steps=90000, n_proposals=50, proposal_nms=0.75, dim=2, hidden=(256, 64), crop_size=224, lr=1e-4,
+                      batch_size=32, steps=100000, k=0, k_grid=(1000, 1300, 1462, 1500, 2000), n_anchors=5, num_workers=8,
+                      progress=True, log_every=100),
         "code": dict(dim=256, hidden=(256,), n_proposals=20, proposal_nms=0.6, contain=1.0, area_ratio=1.0,
                      freeze_trunk=True, crop_size=224, lr=1e-4)}
 
 
 def _check(cfg: Config) -> Config:
-    for f, ok in (("proposals", ("gt", "maskrcnn")), ("reduction", ("sum", "mean")), ("label_rule", ("exclusive", "majority"))):
+    for f, ok in (("proposals", ("gt", "maskrcnn")), ("reduction", ("sum", "mean")), ("label_rule", ("nearest", "matching", "exclusive", "majority"))):
         if getattr(cfg, f) not in ok: raise ValueError(f"longtail.Config.{f}={getattr(cfg, f)!r}: expected one of {list(ok)}")
     for f in ("dim", "n_proposals", "crop_size", "k_per_image"):
         if int(getattr(cfg, f)) < 1: raise ValueError(f"longtail.Config.{f}={getattr(cfg, f)!r}: expected an integer >= 1")
@@ -95,44 +106,106 @@ def _check(cfg: Config) -> Config:
     return cfg
 
 # %% ../nbs/60b_longtail.ipynb #450af271
-def base_split(data: str | Path, out: str | Path, split: str = "train.json") -> Path:
-    "Write `out/train_base.json` (only `split == 'base'` categories and their annotations) with `out/images` -> `data/images`."
+COCO_NAMES = ("person bicycle car motorcycle airplane bus train truck boat traffic_light fire_hydrant stop_sign parking_meter bench "
+              "bird cat dog horse sheep cow elephant bear zebra giraffe backpack umbrella handbag tie suitcase frisbee skis snowboard "
+              "sports_ball kite baseball_bat baseball_glove skateboard surfboard tennis_racket bottle wine_glass cup fork knife spoon "
+              "bowl banana apple sandwich orange broccoli carrot hot_dog pizza donut cake chair couch potted_plant bed dining_table "
+              "toilet tv laptop mouse remote keyboard cell_phone microwave oven toaster sink refrigerator book clock vase scissors "
+              "teddy_bear hair_drier toothbrush").split()   # the 80 COCO categories, in LVIS spelling (underscores)
+
+def category_splits(categories: list[dict], base_categories: str | Path = "", where: str = "categories") -> dict:
+    "`{category id: 'base' | 'novel'}`: each category's `split`; else base = the ids / names in `base_categories` (a JSON list), else the COCO-80 names (name or LVIS synonym)."
+    if all("split" in c for c in categories): return {c["id"]: c["split"] for c in categories}
+    if base_categories:
+        lst = load_json(base_categories)
+        if not isinstance(lst, list): raise ValueError(f"{base_categories}: expected a JSON list of base category ids or names")
+        keys = {str(x) for x in lst}
+        is_base = lambda c: str(c["id"]) in keys or c.get("name") in keys
+    else:
+        coco = set(COCO_NAMES) | {"television_set", "cellular_telephone", "hair_dryer", "motorcycle", "sofa", "ball"}
+        is_base = lambda c: bool({str(c.get("name", "")).lower().replace(" ", "_"), *[str(x).lower() for x in c.get("synonyms", [])]} & coco)
+    out = {c["id"]: "base" if is_base(c) else "novel" for c in categories}
+    if "base" not in out.values(): raise ValueError(f"{where}: no category has split 'base' (no 'split' field, and none matches the base list)")
+    return out
+
+def base_split(data: str | Path, out: str | Path, split: str = "train.json", image_dir: str | Path = "", base_categories: str | Path = "") -> Path:
+    "Write `out/train_base.json` (only the base categories and their annotations) with `out/images` -> `image_dir` (default `data/images`)."
+    from unseg.data import lvis_file_names
     data, out = Path(data), Path(out)
-    d = load_json(data / split)
-    if any("split" not in c for c in d["categories"]):
-        raise ValueError(f"{data / split}: categories need a 'split' field ('base' | 'novel') to train base-only proposals")
-    base = {c["id"] for c in d["categories"] if c["split"] == "base"}
+    d = lvis_file_names(load_json(data / split))
+    splits = category_splits(d["categories"], base_categories, where=str(data / split))
+    base = {c for c, s_ in splits.items() if s_ == "base"}
     anns = [dict(a) for a in d["annotations"] if a["category_id"] in base]
     kept = {a["id"] for a in anns}
     for a in anns:
         if a.get("parent_id") is not None and a["parent_id"] not in kept: a.pop("parent_id")
     out.mkdir(parents=True, exist_ok=True)
     link = out / "images"
-    if not link.exists(): link.symlink_to((data / "images").resolve(), target_is_directory=True)
+    if not link.exists(): link.symlink_to(Path(image_dir or data / "images").resolve(), target_is_directory=True)
     keep = lambda ids: [c for c in ids if c in base]
     ims = [dict(im, **{k: keep(im[k]) for k in ("image_labels", "neg_category_ids", "not_exhaustive_category_ids") if k in im})
            for im in d["images"]]
-    return save_json(dict(d, images=ims, annotations=anns, categories=[c for c in d["categories"] if c["id"] in base]), out / "train_base.json")
+    cats = [dict(c, split="base") for c in d["categories"] if c["id"] in base]
+    return save_json(dict(d, images=ims, annotations=anns, categories=cats), out / "train_base.json")
 
 def train_proposals(cfg: Config) -> Path:
     "Train the class-agnostic oracle Mask R-CNN on the base categories into `run_dir/proposals` (or reuse `proposal_ckpt`)."
     from unseg import oracle
     if cfg.proposal_ckpt: return Path(cfg.proposal_ckpt)
     root = Path(cfg.run_dir) / "proposals"
-    base_split(cfg.data, root / "data", cfg.train_split)
+    base_split(cfg.data, root / "data", cfg.train_split, cfg.image_dir, cfg.base_categories)
     ocfg = make_config(oracle.Config, preset=cfg.proposal_preset or None, data=str(root / "data"), train_split="train_base.json",
                        run_dir=str(root), class_agnostic=True, steps=cfg.proposal_steps, seed=cfg.seed, device=cfg.device)
     return oracle.train(ocfg)
 
 @torch.no_grad()
-def propose(proposer: nn.Module, images, n: int = 50, nms: float = 0.75) -> list[Instances]:
-    "Class-agnostic mask proposals of each image `(3,H,W)`: every post-NMS box (NMS `nms`) through the mask head, top `n`."
+def propose(proposer: nn.Module, images, n: int = 50, nms: float = 0.75, rank: bool = True) -> list[Instances]:
+    "Class-agnostic mask proposals of each image `(3,H,W)`, top `n` after NMS `nms`: ranked by the box classifier, or (`rank=False`, the paper) the RPN's boxes straight to the mask head."
     from unseg import oracle
+    if not rank: return _rpn_masks(proposer, images, n, nms)
     rh = proposer.roi_heads
     old = rh.nms_thresh, rh.detections_per_img, rh.score_thresh
     rh.nms_thresh, rh.detections_per_img, rh.score_thresh = nms, n, 0.0
     try: return oracle.segment(proposer, images, score_thresh=0.0)
     finally: rh.nms_thresh, rh.detections_per_img, rh.score_thresh = old
+
+def _rpn_masks(model: nn.Module, images, n: int, nms: float) -> list[Instances]:
+    "The RPN's top `n` boxes after NMS `nms` (objectness order) through the class-agnostic mask head, skipping the box classifier."
+    from torchvision.models.detection.roi_heads import maskrcnn_inference
+    if torch.is_tensor(images) and images.ndim == 3: images = [images]
+    dev = next(model.parameters()).device; model.eval(); rpn = model.rpn
+    old = rpn.nms_thresh, dict(rpn._post_nms_top_n)
+    rpn.nms_thresh = nms; rpn._post_nms_top_n = dict(training=n, testing=n)
+    try:
+        out = []
+        for im in images:
+            im = torch.as_tensor(im).to(dev, torch.float32)
+            il, _ = model.transform([im]); feats = model.backbone(il.tensors)
+            boxes = model.rpn(il, feats)[0][0][:n]                                     # (P, 4), objectness order
+            ml = model.roi_heads.mask_predictor(model.roi_heads.mask_head(model.roi_heads.mask_roi_pool(feats, [boxes], il.image_sizes)))
+            prob = maskrcnn_inference(ml, [torch.ones(len(boxes), dtype=torch.long, device=dev)])[0]   # class-agnostic channel
+            P = len(boxes); sc = 1 - torch.arange(P, dtype=torch.float32, device=dev) / max(P, 1)    # rank as the score
+            det = model.transform.postprocess([dict(boxes=boxes, masks=prob, scores=sc, labels=torch.ones(P, dtype=torch.long))],
+                                              il.image_sizes, [tuple(im.shape[-2:])])[0]
+            out.append(Instances(det["masks"][:, 0].cpu() > 0.5, sc.cpu(), torch.zeros(P, dtype=torch.long), det["boxes"].float().cpu()))
+        return out
+    finally: rpn.nms_thresh, rpn._post_nms_top_n = old
+
+def segmenter_proposals(name: str, images, ckpt: str | Path | None = None, n: int = 50, device: str = "auto",
+                        model: nn.Module | None = None) -> list[Instances]:
+    "Class-agnostic proposals from any registered segmenter (`classical`, `oracle`, `freesolo`, ...): its top `n` instances per image."
+    from unseg.segment import resolve_method
+    m = resolve_method(name)
+    if model is None:
+        if ckpt: model = m.load(ckpt, get_device(device))
+        elif m.train is None: model = m.load(make_config(m.config), get_device(device))
+        else: raise ValueError(f"--proposals {name}: a trained method; pass --proposal-ckpt runs/{name}/<name> (from `unseg train {name}`)")
+    out = []
+    for im in images:
+        inst = m.segment(model, [im])[0]
+        keep = torch.argsort(inst.scores, descending=True)[:n]
+        out.append(Instances(inst.masks[keep].bool(), inst.scores[keep], torch.zeros(len(keep), dtype=torch.long), inst.boxes[keep]))
+    return out
 
 # %% ../nbs/60b_longtail.ipynb #338f879f
 def _shift(m: torch.Tensor, dy: int, dx: int) -> torch.Tensor:
@@ -278,15 +351,16 @@ class ProposalSet(torch.utils.data.Dataset):
     def __getitem__(self, i: int) -> dict:
         cfg = self.cfg
         item = self.coco[i]
-        masks = self.masks_of(i, item)
-        masks = masks[masks.flatten(1).any(1)]
+        if cfg.supervised: masks, labels = item["masks"], item["labels"]           # the upper bound: GT masks and categories
+        else: masks = self.masks_of(i, item); labels = torch.zeros(len(masks), dtype=torch.long)
+        ok = masks.flatten(1).any(1); masks, labels = masks[ok], labels[ok]
         g = torch.Generator().manual_seed(cfg.seed * 1000003 + i * 31 + self.epoch)
         self.epoch += 1
         sel = torch.randperm(len(masks), generator=g)[:cfg.k_per_image]
-        masks = masks[sel]
+        masks, labels = masks[sel], labels[sel]
         iou, inter = mask_iou(masks, return_inter=True)
         pairs = hier_pairs(inter, masks.flatten(1).sum(1), cfg.contain, cfg.area_ratio)
-        return dict(**mask_crops(item["image"], masks, cfg.crop_size), iou=iou, pairs=pairs, image_id=item["image_id"])
+        return dict(**mask_crops(item["image"], masks, cfg.crop_size), iou=iou, pairs=pairs, labels=labels, image_id=item["image_id"])
 
 def _block_diag_iou(ious: list[torch.Tensor]) -> torch.Tensor:
     return torch.block_diag(*ious) if ious else torch.zeros(0, 0)
@@ -297,6 +371,12 @@ def make_loss_fn(cfg: Config):
     def loss_fn(model, batch):
         net = model.module if hasattr(model, "module") else model
         n = [len(f) for f in batch["full"]]
+        if cfg.supervised:                                                          # upper bound: same category nearer than another
+            z_fg = model(torch.cat(batch["fg"])).float()
+            lab = torch.cat(list(batch["labels"])).cpu()
+            tri = object_triplets((lab[:, None] == lab[None]).float(), 0.5, cfg.n_neg, seed=cfg.seed + step[0]); step[0] += 1
+            lo = object_loss(z_fg, tri, net.distance, cfg.margin, cfg.reduction)
+            return dict(loss=lo, object=lo.detach(), n_obj=float(len(tri)))
         x = torch.cat([torch.cat(batch[k]) for k in ("full", "fg", "bg")])         # (3P, 3, S, S)
         z = model(x).float()
         P = sum(n); z_full, z_fg, z_bg = z[:P], z[P:2 * P], z[2 * P:]
@@ -359,11 +439,16 @@ def discover_clusters(z: torch.Tensor, anc: torch.Tensor, anc_labels: torch.Tens
     if not k:
         ks = sorted({kk for kk in cfg.k_grid if 1 <= kk <= len(z)}) or [max(1, min(len(z), 2))]
         curve = {kk: cluster(z, kk, cfg.hyperbolic, cfg.curvature, cfg.kmeans_iters, cfg.seed)[2] for kk in ks}
-        k = elbow(list(curve), list(curve.values())) if len(ks) >= 3 else ks[-1]
+        ke = elbow(list(curve), list(curve.values()), strict=True) if len(ks) >= 3 else None
+        if ke is None:
+            warnings.warn(f"discover_clusters: no knee in the inertia curve over k_grid {ks}; using the largest k = {ks[-1]} "
+                          f"(set k= to choose it yourself)", stacklevel=2)
+        k, found = (ke, True) if ke is not None else (ks[-1], False)
+    else: found = None
     k = min(k, len(z))
     cents, labels, inertia = cluster(z, k, cfg.hyperbolic, cfg.curvature, cfg.kmeans_iters, cfg.seed)
     clab = label_clusters(cents, anc, anc_labels, cfg.curvature, cfg.label_rule, cfg.hyperbolic, members=labels, x=z)
-    return dict(k=k, centroids=cents, labels=labels, cluster_labels=clab, inertia=inertia, curve=curve)
+    return dict(k=k, centroids=cents, labels=labels, cluster_labels=clab, inertia=inertia, curve=curve, elbow_found=found)
 
 # %% ../nbs/60b_longtail.ipynb #b575d1fd
 def _run_config(cfg: Config, proposal_ckpt: str) -> dict:
@@ -390,16 +475,16 @@ def _proposer(cfg: Config, device) -> nn.Module | None:
     from unseg import oracle
     return oracle.load(train_proposals(cfg), device)
 
-def train(cfg: Config | None = None) -> Path:
-    "Train proposals (if needed), the mask embedding and the clusters; returns `cfg.run_dir`."
+def train(cfg: Config | None = None, clusters: bool = True) -> Path:
+    "Train proposals (if needed), the mask embedding and (when `clusters`) the clusters; returns `cfg.run_dir`."
     cfg = _check(cfg or make_config(Config)); seed_everything(cfg.seed)
     from unseg.synth import ensure_dataset
-    ensure_dataset(cfg.data, **({"files": (cfg.train_split,)} if cfg.proposals == "gt" else {}))
+    ensure_dataset(cfg.data, files=(cfg.train_split,) if cfg.proposals == "gt" else (cfg.train_split, cfg.val_split))
     run = Path(cfg.run_dir)
     if not (Path(cfg.data) / cfg.train_split).exists(): raise FileNotFoundError(f"{Path(cfg.data) / cfg.train_split}: training annotations not found")
     dev = get_device(cfg.device)
     pck = str(train_proposals(cfg)) if cfg.proposals == "maskrcnn" else ""
-    coco = CocoFolder(Path(cfg.data) / cfg.train_split)
+    coco = _coco(cfg, cfg.train_split)
     props = None
     if pck:
         from unseg import oracle
@@ -407,8 +492,11 @@ def train(cfg: Config | None = None) -> Path:
     net = build_embedder(cfg)
     Trainer(net, make_loss_fn(cfg), ProposalSet(coco, cfg, props), loop_config(cfg), run, collate_fn=collate,
             run_config=_run_config(cfg, pck)).fit()
-    run_on_main(fit_clusters, net, cfg, coco, props)                     # rank 0 under torchrun
+    if clusters: run_on_main(fit_clusters, net, cfg, coco, props)        # rank 0 under torchrun
     return run
+
+def _coco(cfg: Config, split: str) -> CocoFolder:
+    return CocoFolder(Path(cfg.data) / split, cfg.image_dir or None)
 
 def _proposal_masks(coco: CocoFolder, cfg: Config, props: dict | None, proposer=None):
     "Images, proposal Instances and image ids of every image of `coco`."
@@ -428,7 +516,7 @@ def fit_clusters(net: MaskEmbedder, cfg: Config, coco: CocoFolder, props: dict |
     net = net.to(get_device(cfg.device))
     ims, insts, _ = _proposal_masks(coco, cfg, props)
     z = embed(net, ims, [p.masks for p in insts], cfg.crop_size)
-    acoco = CocoFolder(Path(cfg.data) / cfg.anchor_split)
+    acoco = _coco(cfg, cfg.anchor_split)
     anc, alab = anchors(net, acoco, cfg.n_anchors, cfg.crop_size, cfg.seed)
     res = discover_clusters(z, anc, alab, cfg)
     cats, protos = category_prototypes(anc, alab, cfg.curvature) if cfg.hyperbolic else (torch.unique(alab), None)
@@ -506,15 +594,15 @@ def _restrict(gt: dict, cats: set) -> dict:
                 images=[dict(im, neg_category_ids=keep(im.get("neg_category_ids", [])),
                              not_exhaustive_category_ids=keep(im.get("not_exhaustive_category_ids", []))) for im in gt["images"]])
 
-def evaluate_discovery(model: LongtailModel, data: str | Path | None = None, split: str = "val.json", k: int | None = None,
+def evaluate_discovery(model: LongtailModel, data: str | Path | None = None, split: str | None = None, k: int | None = None,
                        ks=None, with_z: bool = False) -> dict:
     "Discover categories on `data/split` and score them: novel-category AP (LVIS rules), all-category AP, purity."
     from unseg.evaluate import evaluate
-    cfg = model.cfg; data = Path(data or cfg.data)
-    coco = CocoFolder(data / split)
+    cfg = model.cfg; data = Path(data or cfg.data); split = split or cfg.val_split
+    coco = CocoFolder(data / split, cfg.image_dir or None)
     ims, insts, ids = _proposal_masks(coco, cfg, None, model.proposer)
     z = embed(model.net, ims, [p.masks for p in insts], cfg.crop_size)
-    acoco = CocoFolder(data / cfg.anchor_split)
+    acoco = CocoFolder(data / cfg.anchor_split, cfg.image_dir or None)
     anc, alab = anchors(model.net, acoco, cfg.n_anchors, cfg.crop_size, cfg.seed)
     res = discover_clusters(z, anc, alab, cfg, k)
     cat = res["cluster_labels"][res["labels"]]                               # (N,) category or -1
@@ -527,7 +615,7 @@ def evaluate_discovery(model: LongtailModel, data: str | Path | None = None, spl
         preds += Instances(p.masks[keep], p.scores[keep], c[keep], p.boxes[keep]).to_coco(iid); s += len(p)
     true = torch.cat(true)
     freq = {c["id"]: c.get("frequency") for c in gt["categories"]}
-    novel = {c["id"] for c in gt["categories"] if c.get("split") == "novel"}
+    novel = {c for c, s_ in category_splits(gt["categories"], cfg.base_categories, str(data / split)).items() if s_ == "novel"}
     out = dict(k=res["k"], n_masks=len(z), n_clusters_named=int((res["cluster_labels"] >= 0).sum()))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -549,43 +637,184 @@ def purity_vs_k(z: torch.Tensor, true: torch.Tensor, anc, alab, cfg: Config, ks,
         clab = label_clusters(cents, anc, alab, cfg.curvature, cfg.label_rule, cfg.hyperbolic, members=lab, x=z)
         curve[k] = inertia
         rows.append(dict(k=k, inertia=inertia, **cluster_purity(true, lab, clab, freq, ignore=0)))
-    ke = elbow(list(curve), list(curve.values())) if len(curve) >= 3 else None
-    for r in rows: r["elbow"] = r["k"] == ke
+    ke = elbow(list(curve), list(curve.values()), strict=True) if len(curve) >= 3 else None
+    for r in rows: r["elbow"] = r["k"] == ke                              # no row is the elbow when the curve has no knee
     return rows
 
+# %% ../nbs/60b_longtail.ipynb #7091ecab
+def gt_features(coco: CocoFolder, featurize, max_per_cat: int = 0, seed: int = 0, batch: int = 64) -> dict:
+    "Features `z (N, D)` of the ground-truth masks of `coco`, their categories `y (N,)` and (parent, child) pairs `(T, 2)`."
+    g = np.random.default_rng(seed); seen: dict = {}
+    order = g.permutation(len(coco)) if max_per_cat else np.arange(len(coco))
+    zs, ys, pairs, n = [], [], [], 0
+    ims, ms = [], []
+    def flush():
+        if ims: zs.append(featurize(ims, ms).cpu()); ims.clear(); ms.clear()
+    for i in order.tolist():
+        it = coco[int(i)]
+        keep = torch.ones(len(it["labels"]), dtype=torch.bool)
+        if max_per_cat:
+            for j, c in enumerate(it["labels"].tolist()):
+                seen[c] = seen.get(c, 0) + 1; keep[j] = seen[c] <= max_per_cat
+        if not keep.any(): continue
+        idx = torch.full((len(keep),), -1, dtype=torch.long); idx[keep] = torch.arange(int(keep.sum())) + n
+        for j, p in enumerate(it["parents"].tolist()):
+            if p >= 0 and keep[j] and keep[p]: pairs.append((int(idx[p]), int(idx[j])))
+        ims.append(it["image"]); ms.append(it["masks"][keep]); ys.append(it["labels"][keep]); n += int(keep.sum())
+        if len(ims) >= batch: flush()
+    flush()
+    return dict(z=torch.cat(zs) if zs else torch.zeros(0, 1), y=torch.cat(ys) if ys else torch.zeros(0, dtype=torch.long),
+                pairs=torch.tensor(pairs, dtype=torch.long).reshape(-1, 2))
+
+def train_cached(cfg: Config, cache_dir: str | Path) -> Path:
+    "Train the embedding of `cfg` (no clusters) into `cache_dir/<hash of its training settings>`, or reuse it; the run folder."
+    core = {"steps", "batch_size", "crop_size", "lr", "seed", "hyperbolic", "supervised", "use_mask", "use_object", "use_hier",
+            "margin", "beta", "dim", "n_proposals", "data"}
+    skip = {"run_dir", "progress", "log_every", "k", "k_grid", "n_anchors", "anchor_split", "label_rule", "kmeans_iters", "device", "num_workers"}
+    ref = {f.name: f.default for f in dataclasses.fields(Config) if f.default is not dataclasses.MISSING}
+    d = {k: v for k, v in dataclasses.asdict(cfg).items()             # the core settings, and any other one away from its default
+         if k not in skip and k != "presets" and (k in core or v != ref.get(k))}
+    d["data"] = str(Path(cfg.data).resolve())
+    import hashlib
+    tag = hashlib.sha1(json.dumps(d, sort_keys=True, default=str).encode()).hexdigest()[:10]
+    run = Path(cache_dir) / f"{'sup' if cfg.supervised else 'self'}_{'hyp' if cfg.hyperbolic else 'euc'}_s{cfg.seed}_{tag}"
+    if not (run / "ckpt" / "last.pt").exists() or load_checkpoint(run / "ckpt" / "last.pt").get("step", 0) < cfg.steps:
+        train(dataclasses.replace(cfg, run_dir=str(run)), clusters=False)
+    return run
+
+DISCOVERY_KEYS = ["hier_order", "knn_acc", "purity", "nmi", "n_named", "named_purity", "novel_rate"]
+
+def demo_rows(data: str | Path, out: str | Path, preset: str = "cpu", device: str = "auto", seed: int = 0) -> dict:
+    "The `unseg demo --all` rows of Weng et al.: detector-free discovery metrics of the trained embedding, its untrained control and colour histograms."
+    import time
+    over = dict(data=str(data), run_dir=str(Path(out) / "longtail"), proposals="gt", seed=seed, device=device)
+    cfg = make_config(Config, preset=None if preset == "cpu" else preset, **over)
+    tr, va = _coco(cfg, cfg.train_split), _coco(cfg, cfg.val_split)
+    novel = {c for c, s_ in category_splits(va.categories, cfg.base_categories, str(Path(data) / cfg.val_split)).items() if s_ == "novel"}
+    t0 = time.perf_counter(); net = load(train_cached(cfg, Path(out) / "longtail"), device, cfg).net; train_s = time.perf_counter() - t0
+    seed_everything(seed); ctrl = build_embedder(cfg).to(get_device(device)).eval()
+    def row(feat, hyp, origin=True):
+        return embedding_metrics(gt_features(tr, feat, max_per_cat=50, seed=seed), gt_features(va, feat), novel, hyperbolic=hyp,
+                                 c=cfg.curvature, seed=seed, origin=origin)
+    return {"longtail (Weng et al., ground-truth proposals)": dict(row(lambda i, m: embed(net, i, m, cfg.crop_size), cfg.hyperbolic), train_s=train_s),
+            "longtail (untrained control)": row(lambda i, m: embed(ctrl, i, m, cfg.crop_size), cfg.hyperbolic),
+            "colour histograms (classical)": row(colour_hist, False, origin=False)}
+
+def colour_hist(images, masks_list, bins: int = 4) -> torch.Tensor:
+    "The classical row: the colour histogram (`bins`^3 RGB cells) of every mask's pixels, as Hellinger features `sqrt(p)` `(N, bins^3)`."
+    out = []
+    for im, m in zip(images, masks_list):
+        q = (im.clamp(0, 1) * (bins - 0.001)).long()                          # (3,H,W) cell index per channel
+        cell = (q[0] * bins + q[1]) * bins + q[2]                             # (H,W)
+        h = torch.stack([torch.bincount(cell[mk], minlength=bins ** 3).float() for mk in m.bool()]) if len(m) else torch.zeros(0, bins ** 3)
+        out.append((h / h.sum(1, keepdim=True).clamp_min(1)).sqrt())          # Euclidean distance of sqrt(p) ~ Hellinger
+    return torch.cat(out) if out else torch.zeros(0, bins ** 3)
+
+def embedding_metrics(train: dict, val: dict, novel: set, hyperbolic: bool = True, c: float = 1.0, k: int = 0, knn: int = 5,
+                      iters: int = 30, seed: int = 0, origin: bool = True) -> dict:
+    "Detector-free discovery metrics of `val` features against `train` anchors (dicts of `gt_features`)."
+    from sklearn.metrics import normalized_mutual_info_score
+    from unseg.hyperbolic import knn_labels
+    zt, yt, zv, yv = train["z"].double(), train["y"], val["z"].double(), val["y"]
+    out = dict(n_val=len(zv), n_anchor=len(zt))
+    pr = val["pairs"]
+    norm = (dist0(zv, c) if hyperbolic else zv.norm(dim=-1))
+    # hierarchy order: the share of (parent, part) pairs with the parent nearer the origin (chance 0.5)
+    out["hier_order"] = float((norm[pr[:, 0]] < norm[pr[:, 1]]).double().mean()) if origin and len(pr) else float("nan")
+    out["n_pairs"] = len(pr)
+    # 5-NN accuracy of the validation masks of base (training) categories against the training anchors
+    base = torch.isin(yv, torch.unique(yt))
+    pred = knn_labels(zv[base], zt, yt, knn, c, hyperbolic)
+    out["knn_acc"] = float((pred == yv[base]).double().mean()) if base.any() else float("nan")
+    # clustering at k = 2 x the categories present: purity, NMI, novel discovery rate
+    k = k or 2 * len(torch.unique(yv)); k = min(k, len(zv))
+    cents, lab, _ = cluster(zv, k, hyperbolic, c, iters, seed)
+    clab = label_clusters(cents, zt, yt, c, "nearest", hyperbolic)           # the paper's naming, from the training anchors
+    named = cluster_purity(yv, lab, clab)
+    out.update(n_named=named["n_matched"], named_purity=named["purity"])
+    maj, n_pure = {}, 0
+    for j in torch.unique(lab).tolist():
+        v, cnt = torch.unique(yv[lab == j], return_counts=True)
+        maj[j] = int(v[cnt.argmax()]); n_pure += int(cnt.max())
+    out.update(k=k, purity=n_pure / max(1, len(zv)), nmi=float(normalized_mutual_info_score(yv.numpy(), lab.numpy())))
+    nov = sorted(set(torch.unique(yv).tolist()) & set(novel))
+    out["novel_found"] = sum(1 for c_ in nov if c_ in maj.values()); out["n_novel"] = len(nov)
+    out["novel_rate"] = out["novel_found"] / len(nov) if nov else float("nan")
+    # spread of the embedding: a collapsed one has a median pairwise distance near 0
+    s = zv[torch.randperm(len(zv), generator=torch.Generator().manual_seed(seed))[:512]]
+    out["median_dist"] = float((dist(s[:, None], s[None], c) if hyperbolic else torch.cdist(s, s)).median())
+    return out
+
 # %% ../nbs/60b_longtail.ipynb #dcad8b02
+COLLAPSE_DIST = 1e-3   # median pairwise distance below which an embedding has collapsed (its clusters mean nothing)
+
 def discover(ckpt: str | Path, images: str | Path, out_dir: str | Path, k: int | None = None, device: str = "auto",
-             max_per_cluster: int = 48, proposals: list[Instances] | None = None) -> Path:
-    "Cluster the masks proposed in the images of `images` into discovered categories; write JSON + HTML galleries to `out_dir`."
+             max_per_cluster: int = 48, proposals: list[Instances] | str | None = None, proposal_ckpt: str | Path | None = None,
+             rank: bool = True, labels: str | Path | None = None, n_proposals: int | None = None, image_dir: str | Path | None = None) -> Path:
+    "Cluster the masks proposed in the images of `images` into discovered categories; write COCO results, JSON and HTML galleries to `out_dir`."
     from unseg.report import Report
     from unseg.viz import poincare_disk, to_uint8_hwc
-    model = load(ckpt, device); cfg = model.cfg
-    ds = ImageFolder(images)
-    ims = [ds[i]["image"] for i in range(len(ds))]; files = [ds[i]["file_name"] for i in range(len(ds))]
-    if proposals is None:
-        if model.proposer is None: raise ValueError(f"{ckpt}: this run used ground-truth proposals; pass proposals= or train with proposals='maskrcnn'")
-        proposals = propose(model.proposer, ims, cfg.n_proposals, cfg.proposal_nms)
+    from unseg.segment import image_dataset
+    model = load(ckpt, device); cfg = model.cfg; n = n_proposals or cfg.n_proposals
+    ds = image_dataset(images, image_dir)
+    ims, files, ids = [], [], []
+    for i in range(len(ds)):
+        it = ds[i]; ims.append(it["image"]); files.append(str(it["file_name"])); ids.append(int(it["image_id"]))
+    if not ims: raise ValueError(f"{images}: no images found")
+    if isinstance(proposals, str):                                         # a registered segmenter's instances
+        if proposals in ("oracle", "maskrcnn") and proposal_ckpt is None and model.proposer is not None:
+            proposals = propose(model.proposer, ims, n, cfg.proposal_nms, rank)
+        elif proposals in ("oracle", "maskrcnn") and not rank:
+            from unseg import oracle
+            proposals = propose(oracle.load(proposal_ckpt, get_device(device)), ims, n, cfg.proposal_nms, rank=False)
+        else: proposals = segmenter_proposals(proposals, ims, proposal_ckpt, n, device)
+    elif proposals is None:
+        if model.proposer is None:
+            raise ValueError(f"{ckpt}: this run trained on ground-truth proposals and has no proposal network; pass "
+                             f"--proposals classical (or oracle / freesolo / ... with --proposal-ckpt)")
+        proposals = propose(model.proposer, ims, n, cfg.proposal_nms, rank)
     z = embed(model.net, ims, [p.masks for p in proposals], cfg.crop_size)
     if len(z) == 0: raise ValueError(f"{images}: no mask proposals in {len(ims)} images")
+    zs = z[torch.randperm(len(z), generator=torch.Generator().manual_seed(0))[:512]].double()
+    med = float((dist(zs[:, None], zs[None], cfg.curvature) if cfg.hyperbolic else torch.cdist(zs, zs)).median()) if len(zs) > 1 else 1.0
+    if med < COLLAPSE_DIST:
+        raise ValueError(f"{ckpt}: the embedding has collapsed (median pairwise distance {med:.2g} < {COLLAPSE_DIST} over {len(z)} masks), "
+                         f"so its clusters would mean nothing; train longer (steps=) or check the run's loss")
     cl = model.clusters
-    anc, alab = cl.get("anchors"), cl.get("anchor_labels")
-    if anc is None: anc, alab = z[:0], torch.zeros(0, dtype=torch.long)
-    res = discover_clusters(z, anc, alab, cfg, k) if len(anc) else {**dict(zip(("centroids", "labels", "inertia"), cluster(z, k or min(8, len(z)), cfg.hyperbolic, cfg.curvature, cfg.kmeans_iters, cfg.seed))), "k": k or min(8, len(z)), "curve": {}}
-    if "cluster_labels" not in res: res["cluster_labels"] = torch.full((res["k"],), -1, dtype=torch.long)
-    names = {int(a): b for a, b in cl.get("cat_names", {}).items()}
+    if labels:                                                             # the user's own labelled examples name the clusters
+        lco = CocoFolder(labels)
+        anc, alab = anchors(model.net, lco, cfg.n_anchors, cfg.crop_size, cfg.seed)
+        names = {c["id"]: c.get("name", str(c["id"])) for c in lco.categories}
+    else:
+        anc, alab = cl.get("anchors"), cl.get("anchor_labels")
+        names = {int(a): b for a, b in cl.get("cat_names", {}).items()}
+    if anc is None or len(anc) == 0: anc, alab = z[:0], torch.zeros(0, dtype=torch.long)
+    if len(anc): res = discover_clusters(z, anc, alab, cfg, k)
+    else:
+        kk = min(k or 8, len(z))
+        res = {**dict(zip(("centroids", "labels", "inertia"), cluster(z, kk, cfg.hyperbolic, cfg.curvature, cfg.kmeans_iters, cfg.seed))),
+               "k": kk, "curve": {}, "cluster_labels": torch.full((kk,), -1, dtype=torch.long)}
     cname = lambda j: (names.get(int(res["cluster_labels"][j]), f"category {int(res['cluster_labels'][j])}")
                        if res["cluster_labels"][j] >= 0 else f"novel-{j}")
+    cat_of = lambda j: int(res["cluster_labels"][j]) if res["cluster_labels"][j] >= 0 else NOVEL_BASE + j
     out = Path(out_dir); (out / "clusters").mkdir(parents=True, exist_ok=True)
-    recs, owner, s = [], [], 0
+    recs, coco_res, owner, s = [], [], [], 0
     for i, p in enumerate(proposals):
         rl = encode_masks(p.masks)
         for j in range(len(p)):
-            recs.append(dict(image=files[i], mask_index=j, cluster=int(res["labels"][s + j]), score=float(p.scores[j]),
+            c = int(res["labels"][s + j])
+            recs.append(dict(image=files[i], mask_index=j, cluster=c, score=float(p.scores[j]),
                              bbox=[float(v) for v in p.boxes[j]], segmentation=rl[j])); owner.append((i, j))
+            b = [float(v) for v in p.boxes[j]]
+            coco_res.append(dict(image_id=ids[i], category_id=cat_of(c), score=float(p.scores[j]), segmentation=rl[j],
+                                 bbox=[b[0], b[1], b[2] - b[0], b[3] - b[1]]))
         s += len(p)
     sizes = torch.bincount(res["labels"], minlength=res["k"]).tolist()
-    table = [dict(cluster=j, name=cname(j), size=sizes[j], page=f"clusters/cluster_{j:04d}.html") for j in range(res["k"])]
-    save_json(dict(k=res["k"], curve=res.get("curve", {}), clusters=table, assignments=recs), out / "clusters.json", indent=1)
+    table = [dict(cluster=j, name=cname(j), category_id=cat_of(j), size=sizes[j], page=f"clusters/cluster_{j:04d}.html") for j in range(res["k"])]
+    save_json(coco_res, out / "results.json")                              # `unseg eval --gt ... --results out/results.json`
+    save_json([dict(id=i, file_name=f) for i, f in zip(ids, files)], out / "images.json")
+    save_json(dict(k=res["k"], curve=res.get("curve", {}), elbow_found=res.get("elbow_found"), median_dist=med,
+                   clusters=table, assignments=recs), out / "clusters.json", indent=1)
     crops = torch.cat([mask_crops(ims[i], p.masks, 64)["fg"] for i, p in enumerate(proposals)])
     for j in range(res["k"]):
         mem = (res["labels"] == j).nonzero().flatten()[:max_per_cluster].tolist()
@@ -594,8 +823,12 @@ def discover(ckpt: str | Path, images: str | Path, out_dir: str | Path, k: int |
         if mem: rep.add_images([to_uint8_hwc(crops[m]) for m in mem], ncols=8,
                                captions=[f"{files[owner[m][0]]} #{owner[m][1]}" for m in mem])
         rep.write(out / table[j]["page"])
-    idx = Report(f"Discovered categories: {len(ims)} images, {len(z)} masks, k = {res['k']}")
+    named = sum(1 for r in table if r["category_id"] < NOVEL_BASE)
+    idx = Report(f"Discovered categories: {len(ims)} images, {len(z)} masks, k = {res['k']} ({named} named, {res['k'] - named} novel)")
+    if res.get("elbow_found") is False: idx.add_text(f"The inertia curve over {list(res['curve'])} has no knee: k is the grid's largest.")
     idx.add_text("".join(f'<p><a href="{r["page"]}">cluster {r["cluster"]}: {r["name"]} ({r["size"]} masks)</a></p>' for r in table))
+    grid = [(j, m) for j in range(res["k"]) for m in (res["labels"] == j).nonzero().flatten()[:6].tolist()]
+    if grid: idx.add_images([to_uint8_hwc(crops[m]) for _, m in grid], ncols=6, captions=[cname(j) for j, _ in grid])
     if z.shape[1] == 2 and cfg.hyperbolic:
         idx.add_plotly(poincare_disk(z, res["labels"], names=[f"{files[a]} #{b}" for a, b in owner], interactive=True,
                                      curvature=cfg.curvature, title="mask embeddings, coloured by cluster"))

@@ -273,7 +273,7 @@ class PasteConfig:
     blend: str = "gaussian"         # hard | gaussian | poisson | mix
     sigma: float = 1.0              # Gaussian blending std (pixels)
     selection: str = "uniform"      # uniform | balanced (long tail)
-    min_area: int = 16              # masks left with fewer visible pixels are dropped
+    min_area: int = 16              # an object with fewer pixels in the image is not pasted (occluded remnants stay labelled)
 
     def __post_init__(self):
         if self.placement not in PLACEMENTS: raise ValueError(f"PasteConfig.placement={self.placement!r}; expected one of {list(PLACEMENTS)}")
@@ -303,10 +303,11 @@ def compose(background: dict, bank: ObjectBank, rng: np.random.Generator, cfg: P
             s = max(r1 - 1.5, 0.5) / r2                                 # scale r1 / r2 (1.5 px margin for rounding)
             rgb, m = transform_object(rgb, m, s, 0.0); r2, (ex, ey) = enclosing_circle(m)
             y0, x0 = int(round(cy + 0.5 - ey)), int(round(cx + 0.5 - ex))   # enclosing centre on the inscribed centre
-        img, full = paste_object(img, rgb, m, y0, x0, cfg.blend, cfg.sigma, rng)
+        new, full = paste_object(img, rgb, m, y0, x0, cfg.blend, cfg.sigma, rng)
         full = torch.from_numpy(full)
-        if full.sum() < cfg.min_area: continue
-        masks, keep = occlude(masks, full, cfg.min_area)
+        if full.sum() < cfg.min_area: continue                         # too small to label: not pasted (the image stays as it was)
+        img = new
+        masks, keep = occlude(masks, full)                              # earlier masks lose the covered pixels; only hidden ones go
         masks, labels = torch.cat([masks[keep], full[None]]), torch.cat([labels[keep], torch.tensor([bank.labels[k]])])
     return dict(image=torch.from_numpy(img).permute(2, 0, 1).float() / 255, masks=masks, labels=labels,
                 boxes=masks_to_boxes(masks), parents=torch.full((len(labels),), -1, dtype=torch.long))
@@ -334,14 +335,15 @@ def _blur(a: torch.Tensor, sigma: float) -> torch.Tensor:
     return F.conv2d(F.pad(a, (0, 0, r, r), mode="replicate"), g.view(1, 1, -1, 1))
 
 def paste_batch(images: torch.Tensor, rgba: torch.Tensor, scale: torch.Tensor, angle: torch.Tensor, centre: torch.Tensor,
-                blend: str = "gaussian", sigma: float = 1.0) -> tuple[torch.Tensor, torch.Tensor]:
-    "Paste K objects into each image: `images (B,3,H,W)`, `rgba (B,K,4,S,S)`, params `(B,K)` / `(B,K,2)`; returns images and visible masks `(B,K,H,W)`."
+                blend: str = "gaussian", sigma: float = 1.0, min_area: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
+    "Paste K objects into each image (`images (B,3,H,W)`, `rgba (B,K,4,S,S)`, params `(B,K)` / `(B,K,2)`); objects under `min_area` pixels are not pasted. Returns images and visible masks `(B,K,H,W)`."
     if blend not in ("hard", "gaussian"): raise ValueError(f"paste_batch: blend={blend!r}; the vectorised path does 'hard' or 'gaussian' (Poisson: use compose)")
     B, _, H, W = images.shape; K = rgba.shape[1]
     if rgba.ndim != 5 or rgba.shape[:3] != (B, K, 4): raise ValueError(f"paste_batch: rgba must be (B={B}, K, 4, S, S), got {tuple(rgba.shape)}")
     if K == 0: return images, torch.zeros(B, 0, H, W, dtype=torch.bool, device=images.device)
     w = warp_objects(rgba.flatten(0, 1), scale.flatten(), angle.flatten(), centre.flatten(0, 1), (H, W))   # (BK,4,H,W)
     hard = w[:, 3:] > 0.5                                                 # m_k
+    if min_area > 0: hard = hard & (hard.flatten(1).sum(1) >= min_area)[:, None, None, None]   # too small to label: not pasted
     alpha = _blur(hard.to(w.dtype), sigma) if blend == "gaussian" and sigma > 0 else hard.to(w.dtype)   # alpha = G_sigma * m
     rgb = w[:, :3] / w[:, 3:].clamp_min(1e-6)                             # un-premultiply the bilinear edge
     rgb = torch.where(w[:, 3:] > 1e-3, rgb, torch.zeros_like(rgb)).clamp(0, 1)
@@ -386,11 +388,10 @@ class PasteSampler:
         s = torch.where(torch.arange(K)[None] < n[:, None], s, torch.full_like(s, 1e-3))   # unused slots: vanishing objects
         return dict(idx=idx, n=n, rgba=self.rgba(device)[idx.to(device)], scale=s.to(device), angle=ang.to(device), centre=ctr.to(device))
 
-def merge_instances(masks: torch.Tensor, labels: torch.Tensor, visible: torch.Tensor, new_labels: torch.Tensor,
-                    min_area: int = 16) -> tuple[torch.Tensor, torch.Tensor]:
-    "Existing masks `(N,H,W)` occluded by the pasted `visible (K,H,W)`, plus the pasted ones; masks below `min_area` dropped."
-    m, keep = occlude(masks, visible.any(0), min_area) if masks.shape[0] else (masks, torch.zeros(0, dtype=torch.bool, device=masks.device))
-    vk = visible.flatten(1).sum(1) >= min_area
+def merge_instances(masks: torch.Tensor, labels: torch.Tensor, visible: torch.Tensor, new_labels: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    "Existing masks `(N,H,W)` occluded by the pasted `visible (K,H,W)`, plus the pasted ones; only masks hidden entirely (or not pasted) are dropped."
+    m, keep = occlude(masks, visible.any(0)) if masks.shape[0] else (masks, torch.zeros(0, dtype=torch.bool, device=masks.device))
+    vk = visible.flatten(1).any(1)
     return torch.cat([m[keep], visible[vk]]), torch.cat([labels[keep], new_labels.to(labels.device)[vk]])
 
 class PasteHook(Hook):
@@ -405,21 +406,21 @@ def paste_into_batch(batch: dict, sampler: PasteSampler) -> dict:
     if not torch.is_tensor(imgs) or imgs.ndim != 4: raise ValueError("paste_into_batch: batch['image'] must be a stacked (B, 3, H, W) tensor (same-size backgrounds)")
     B, _, H, W = imgs.shape
     d = sampler.draw(B, H, W, imgs.device)
-    out, vis = paste_batch(imgs, d["rgba"], d["scale"], d["angle"], d["centre"], sampler.cfg.blend, sampler.cfg.sigma)
+    out, vis = paste_batch(imgs, d["rgba"], d["scale"], d["angle"], d["centre"], sampler.cfg.blend, sampler.cfg.sigma, sampler.cfg.min_area)
     masks, labels, boxes = [], [], []
     for b in range(B):
-        m, l = merge_instances(batch["masks"][b].bool(), batch["labels"][b], vis[b], sampler.labels[d["idx"][b]], sampler.cfg.min_area)
+        m, l = merge_instances(batch["masks"][b].bool(), batch["labels"][b], vis[b], sampler.labels[d["idx"][b]])
         masks.append(m); labels.append(l); boxes.append(masks_to_boxes(m))
     return dict(batch, image=out, masks=masks, labels=labels, boxes=boxes,
                 parents=[torch.full((len(l),), -1, dtype=torch.long, device=l.device) for l in labels])
 
 # %% ../nbs/70b_paste.ipynb #31ae636c
 def pareto_counts(n_classes: int, max_count: int = 800, min_count: int = 1, b: float = 6.0) -> np.ndarray:
-    "Target instance counts per class rank `(C,)`, non-increasing, from a Pareto(b) pdf rescaled to [min, max]."
+    "Target instance counts per class rank `(C,)`, non-increasing: Wu et al.'s `pdf(x) (max - min) / b + min` on Pareto(b) quantiles."
     from scipy.stats import pareto
     if n_classes < 1 or not 1 <= min_count <= max_count: raise ValueError(f"pareto_counts: need n_classes >= 1 and 1 <= min_count <= max_count, got {n_classes}, {min_count}, {max_count}")
     d = pareto(b); x = np.linspace(d.ppf(0), d.ppf(0.99), n_classes); y = d.pdf(x)
-    y = (y - y.min()) / max(y.max() - y.min(), 1e-12) * (max_count - min_count) + min_count
+    y = y * (max_count - min_count) / b + min_count                      # pdf(ppf(0)) = b, so the head is max_count
     return y.astype(int)
 
 def longtail_subset(image_counts: Sequence[dict], max_count: int = 800, min_count: int = 1, b: float = 6.0, seed: int = 0) -> list[int]:
