@@ -58,6 +58,18 @@ def test_registry_round_trip_gt(data, tmp_path):
     assert len(out[0]) == min(6, max(len(item["masks"]), 6))
     ev = lt.evaluate_discovery(model)
     assert 0 <= ev["purity"] <= 1 and ev["k"] in (2, 3, 4)
+    # anchors of the categories training lacks, from validation images that are then not evaluated (no leak)
+    val, tr = load_json(data / "val.json"), load_json(data / "train.json")
+    miss = {a["category_id"] for a in val["annotations"]} - {a["category_id"] for a in tr["annotations"]}
+    big = synth(tmp_path / "big", kind="scenes", n=40, size=64, seed=1, progress=False)      # enough validation images to hold some out
+    val, tr = load_json(big / "val.json"), load_json(big / "train.json")
+    miss = {a["category_id"] for a in val["annotations"]} - {a["category_id"] for a in tr["annotations"]}
+    ev2 = lt.evaluate_discovery(model, data=big, novel_anchors="val.json")
+    assert ev2["n_images"] + ev2["n_held_out"] == len(val["images"]) and (ev2["n_held_out"] > 0) == bool(miss) and ev2["n_images"] > 0
+    with pytest.raises(ValueError, match="none is left to evaluate"):        # the tiny set: every validation image holds one
+        lt.evaluate_discovery(model, novel_anchors="val.json")
+    val = load_json(data / "val.json")
+    assert ev["n_held_out"] == 0 and ev["n_images"] == len(val["images"])
 
 
 def _photos(folder, names=("astronaut", "coffee", "chelsea", "rocket"), side=96):

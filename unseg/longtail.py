@@ -402,11 +402,13 @@ def embed(net: MaskEmbedder, images, masks_list, size: int = 32, batch: int = 25
     out = [net(X[s:s + batch]).float() for s in range(0, len(X), batch)]
     return torch.cat(out).cpu() if out else torch.zeros(0, net.dim)
 
-def anchors(net: MaskEmbedder, coco: CocoFolder, n_per_cat: int = 5, size: int = 32, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
-    "Embeddings `(A, D)` and category ids `(A,)` of up to `n_per_cat` ground-truth masks per category."
+def anchors(net: MaskEmbedder, coco: CocoFolder, n_per_cat: int = 5, size: int = 32, seed: int = 0, cats: set | None = None,
+            return_ids: bool = False):
+    "Embeddings `(A, D)` and category ids `(A,)` of up to `n_per_cat` ground-truth masks per category (of `cats`; and their image ids)."
     g = np.random.default_rng(seed)
     by_cat: dict = {}
-    for a in coco.coco.dataset["annotations"]: by_cat.setdefault(a["category_id"], []).append(a)
+    for a in coco.coco.dataset["annotations"]:
+        if cats is None or a["category_id"] in cats: by_cat.setdefault(a["category_id"], []).append(a)
     chosen = {}
     for c, anns in by_cat.items():
         for j in g.permutation(len(anns))[:n_per_cat]: chosen.setdefault(anns[j]["image_id"], []).append(anns[j])
@@ -417,7 +419,8 @@ def anchors(net: MaskEmbedder, coco: CocoFolder, n_per_cat: int = 5, size: int =
         ims.append(load_image(coco.image_dir / info["file_name"]))
         ms.append(decode_masks([a["segmentation"] for a in anns], info["height"], info["width"]))
         labs += [a["category_id"] for a in anns]
-    return embed(net, ims, ms, size), torch.tensor(labs, dtype=torch.long)
+    z = embed(net, ims, ms, size) if ims else torch.zeros(0, net.dim)
+    return (z, torch.tensor(labs, dtype=torch.long)) + ((set(chosen),) if return_ids else ())
 
 def _euclid_kmeans(x, k, iters, seed):
     from sklearn.cluster import KMeans
@@ -498,10 +501,10 @@ def train(cfg: Config | None = None, clusters: bool = True) -> Path:
 def _coco(cfg: Config, split: str) -> CocoFolder:
     return CocoFolder(Path(cfg.data) / split, cfg.image_dir or None)
 
-def _proposal_masks(coco: CocoFolder, cfg: Config, props: dict | None, proposer=None):
-    "Images, proposal Instances and image ids of every image of `coco`."
+def _proposal_masks(coco: CocoFolder, cfg: Config, props: dict | None, proposer=None, indices=None):
+    "Images, proposal Instances and image ids of every image of `coco` (or of `indices`)."
     ims, insts, ids = [], [], []
-    for i in range(len(coco)):
+    for i in (range(len(coco)) if indices is None else indices):
         item = coco[i]; ims.append(item["image"]); ids.append(item["image_id"])
         if proposer is not None: insts.append(propose(proposer, [item["image"]], cfg.n_proposals, cfg.proposal_nms)[0])
         elif props is not None:
@@ -595,20 +598,32 @@ def _restrict(gt: dict, cats: set) -> dict:
                              not_exhaustive_category_ids=keep(im.get("not_exhaustive_category_ids", []))) for im in gt["images"]])
 
 def evaluate_discovery(model: LongtailModel, data: str | Path | None = None, split: str | None = None, k: int | None = None,
-                       ks=None, with_z: bool = False) -> dict:
+                       ks=None, with_z: bool = False, novel_anchors: str | None = None) -> dict:
     "Discover categories on `data/split` and score them: novel-category AP (LVIS rules), all-category AP, purity."
     from unseg.evaluate import evaluate
     cfg = model.cfg; data = Path(data or cfg.data); split = split or cfg.val_split
     coco = CocoFolder(data / split, cfg.image_dir or None)
-    ims, insts, ids = _proposal_masks(coco, cfg, None, model.proposer)
-    z = embed(model.net, ims, [p.masks for p in insts], cfg.crop_size)
     acoco = CocoFolder(data / cfg.anchor_split, cfg.image_dir or None)
     anc, alab = anchors(model.net, acoco, cfg.n_anchors, cfg.crop_size, cfg.seed)
+    held: set = set()
+    if novel_anchors:     # the few labelled masks of categories the anchor split lacks; their images are not evaluated
+        ncoco = CocoFolder(data / novel_anchors, cfg.image_dir or None)
+        miss = {c["id"] for c in ncoco.categories} - set(alab.tolist())
+        a2, l2, held = anchors(model.net, ncoco, cfg.n_anchors, cfg.crop_size, cfg.seed, cats=miss, return_ids=True)
+        anc, alab = torch.cat([anc, a2]), torch.cat([alab, l2])
+        if Path(novel_anchors).name != Path(split).name: held = set()
+    idx = [i for i, iid in enumerate(coco.ids) if iid not in held]
+    if not idx: raise ValueError(f"{data / split}: all {len(held)} images hold an anchor of a novel category (novel_anchors={novel_anchors!r}); none is left to evaluate")
+    ims, insts, ids = _proposal_masks(coco, cfg, None, model.proposer, idx)
+    z = embed(model.net, ims, [p.masks for p in insts], cfg.crop_size)
     res = discover_clusters(z, anc, alab, cfg, k)
     cat = res["cluster_labels"][res["labels"]]                               # (N,) category or -1
     gt = coco.coco.dataset
+    if held:
+        gt = dict(gt, images=[im for im in gt["images"] if im["id"] not in held],
+                  annotations=[a for a in gt["annotations"] if a["image_id"] not in held])
     true, preds, s = [], [], 0
-    for i, (p, iid) in enumerate(zip(insts, ids)):
+    for i, p, iid in zip(idx, insts, ids):
         item = coco[i]
         true.append(_gt_label(p, item["masks"], item["labels"]))
         c = cat[s:s + len(p)]; keep = c >= 0
@@ -616,7 +631,8 @@ def evaluate_discovery(model: LongtailModel, data: str | Path | None = None, spl
     true = torch.cat(true)
     freq = {c["id"]: c.get("frequency") for c in gt["categories"]}
     novel = {c for c, s_ in category_splits(gt["categories"], cfg.base_categories, str(data / split)).items() if s_ == "novel"}
-    out = dict(k=res["k"], n_masks=len(z), n_clusters_named=int((res["cluster_labels"] >= 0).sum()))
+    out = dict(k=res["k"], n_masks=len(z), n_clusters_named=int((res["cluster_labels"] >= 0).sum()), n_images=len(idx),
+               n_held_out=len(held))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         m_all = evaluate(gt, preds, lvis=True)
