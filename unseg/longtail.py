@@ -780,7 +780,7 @@ def discover(ckpt: str | Path, images: str | Path, out_dir: str | Path, k: int |
     if isinstance(proposals, str):                                         # a registered segmenter's instances
         if proposals in ("oracle", "maskrcnn") and proposal_ckpt is None and model.proposer is not None:
             proposals = propose(model.proposer, ims, n, cfg.proposal_nms, rank)
-        elif proposals in ("oracle", "maskrcnn") and not rank:
+        elif proposals in ("oracle", "maskrcnn") and not rank and proposal_ckpt:
             from unseg import oracle
             proposals = propose(oracle.load(proposal_ckpt, get_device(device)), ims, n, cfg.proposal_nms, rank=False)
         else: proposals = segmenter_proposals(proposals, ims, proposal_ckpt, n, device)
