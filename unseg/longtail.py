@@ -14,7 +14,7 @@ import torch.nn.functional as F
 import torchvision
 from torch import nn
 from torchvision.ops import roi_align
-from .core import Instances, Method, mask_iou, masks_to_boxes, decode_masks, encode_masks, get_device, load_json, make_config, register_method, save_json, seed_everything, torch_save
+from .core import Instances, Method, mask_iou, masks_to_boxes, decode_masks, get_device, load_json, make_config, register_method, save_json, seed_everything, torch_save
 from .data import CocoFolder, ImageFolder, collate
 from .hyperbolic import assign, clip_features, dist, dist0, expmap0, hkmeans, elbow, label_clusters, category_prototypes, cluster_purity, einstein_midpoint
 from .train import LoopConfig, Trainer, load_checkpoint, loop_config, run_on_main
@@ -26,7 +26,7 @@ __all__ = ['COCO_NAMES', 'NOVEL_BASE', 'DISCOVERY_KEYS', 'COLLAPSE_DIST', 'Confi
            'hier_loss', 'ProposalSet', 'make_loss_fn', 'embed', 'anchors', 'cluster', 'discover_clusters',
            'build_embedder', 'cache_proposals', 'train', 'fit_clusters', 'LongtailModel', 'load', 'segment',
            'evaluate_discovery', 'purity_vs_k', 'gt_features', 'train_cached', 'demo_rows', 'colour_hist',
-           'embedding_metrics', 'discover', 'gpu_run']
+           'embedding_metrics', 'median_dist', 'discover', 'gpu_run']
 
 # %% ../nbs/60b_longtail.ipynb #98476051
 @dataclass
@@ -201,8 +201,7 @@ def segmenter_proposals(name: str, images, ckpt: str | Path | None = None, n: in
         elif m.train is None: model = m.load(make_config(m.config), get_device(device))
         else: raise ValueError(f"--proposals {name}: a trained method; pass --proposal-ckpt runs/{name}/<name> (from `unseg train {name}`)")
     out = []
-    for im in images:
-        inst = m.segment(model, [im])[0]
+    for inst in m.segment(model, list(images)):
         keep = torch.argsort(inst.scores, descending=True)[:n]
         out.append(Instances(inst.masks[keep].bool(), inst.scores[keep], torch.zeros(len(keep), dtype=torch.long), inst.boxes[keep]))
     return out
@@ -700,14 +699,15 @@ def train_cached(cfg: Config, cache_dir: str | Path) -> Path:
 
 DISCOVERY_KEYS = ["hier_order", "knn_acc", "purity", "nmi", "n_named", "named_purity", "novel_rate"]
 
-def demo_rows(data: str | Path, out: str | Path, preset: str = "cpu", device: str = "auto", seed: int = 0) -> dict:
-    "The `unseg demo --all` rows of Weng et al.: detector-free discovery metrics of the trained embedding, its untrained control and colour histograms."
+def demo_rows(data: str | Path, out: str | Path, preset: str = "cpu", device: str = "auto", seed: int = 0,
+              cache_dir: str | Path | None = None) -> dict:
+    "The `unseg demo --all` rows of Weng et al.: detector-free discovery metrics of the trained embedding (cached in `cache_dir`, default `out/longtail`), its untrained control and colour histograms."
     import time
     over = dict(data=str(data), run_dir=str(Path(out) / "longtail"), proposals="gt", seed=seed, device=device)
-    cfg = make_config(Config, preset=None if preset == "cpu" else preset, **over)
+    cfg = make_config(Config, preset=preset, **over)
     tr, va = _coco(cfg, cfg.train_split), _coco(cfg, cfg.val_split)
     novel = {c for c, s_ in category_splits(va.categories, cfg.base_categories, str(Path(data) / cfg.val_split)).items() if s_ == "novel"}
-    t0 = time.perf_counter(); net = load(train_cached(cfg, Path(out) / "longtail"), device, cfg).net; train_s = time.perf_counter() - t0
+    t0 = time.perf_counter(); net = load(train_cached(cfg, cache_dir or Path(out) / "longtail"), device, cfg).net; train_s = time.perf_counter() - t0
     seed_everything(seed); ctrl = build_embedder(cfg).to(get_device(device)).eval()
     def row(feat, hyp, origin=True):
         return embedding_metrics(gt_features(tr, feat, max_per_cat=50, seed=seed), gt_features(va, feat), novel, hyperbolic=hyp,
@@ -756,10 +756,13 @@ def embedding_metrics(train: dict, val: dict, novel: set, hyperbolic: bool = Tru
     nov = sorted(set(torch.unique(yv).tolist()) & set(novel))
     out["novel_found"] = sum(1 for c_ in nov if c_ in maj.values()); out["n_novel"] = len(nov)
     out["novel_rate"] = out["novel_found"] / len(nov) if nov else float("nan")
-    # spread of the embedding: a collapsed one has a median pairwise distance near 0
-    s = zv[torch.randperm(len(zv), generator=torch.Generator().manual_seed(seed))[:512]]
-    out["median_dist"] = float((dist(s[:, None], s[None], c) if hyperbolic else torch.cdist(s, s)).median())
+    out["median_dist"] = median_dist(zv, hyperbolic, c, seed)   # a collapsed embedding has a median pairwise distance near 0
     return out
+
+def median_dist(z: torch.Tensor, hyperbolic: bool = True, c: float = 1.0, seed: int = 0, n: int = 512) -> float:
+    "Median pairwise (Poincare or Euclidean) distance of up to `n` random points of `z (N, D)`."
+    s = z[torch.randperm(len(z), generator=torch.Generator().manual_seed(seed))[:n]].double()
+    return float((dist(s[:, None], s[None], c) if hyperbolic else torch.cdist(s, s)).median())
 
 # %% ../nbs/60b_longtail.ipynb #dcad8b02
 COLLAPSE_DIST = 1e-3   # median pairwise distance below which an embedding has collapsed (its clusters mean nothing)
@@ -791,8 +794,7 @@ def discover(ckpt: str | Path, images: str | Path, out_dir: str | Path, k: int |
         proposals = propose(model.proposer, ims, n, cfg.proposal_nms, rank)
     z = embed(model.net, ims, [p.masks for p in proposals], cfg.crop_size)
     if len(z) == 0: raise ValueError(f"{images}: no mask proposals in {len(ims)} images")
-    zs = z[torch.randperm(len(z), generator=torch.Generator().manual_seed(0))[:512]].double()
-    med = float((dist(zs[:, None], zs[None], cfg.curvature) if cfg.hyperbolic else torch.cdist(zs, zs)).median()) if len(zs) > 1 else 1.0
+    med = median_dist(z, cfg.hyperbolic, cfg.curvature) if len(z) > 1 else 1.0
     if med < COLLAPSE_DIST:
         raise ValueError(f"{ckpt}: the embedding has collapsed (median pairwise distance {med:.2g} < {COLLAPSE_DIST} over {len(z)} masks), "
                          f"so its clusters would mean nothing; train longer (steps=) or check the run's loss")
@@ -816,14 +818,12 @@ def discover(ckpt: str | Path, images: str | Path, out_dir: str | Path, k: int |
     out = Path(out_dir); (out / "clusters").mkdir(parents=True, exist_ok=True)
     recs, coco_res, owner, s = [], [], [], 0
     for i, p in enumerate(proposals):
-        rl = encode_masks(p.masks)
-        for j in range(len(p)):
-            c = int(res["labels"][s + j])
-            recs.append(dict(image=files[i], mask_index=j, cluster=c, score=float(p.scores[j]),
-                             bbox=[float(v) for v in p.boxes[j]], segmentation=rl[j])); owner.append((i, j))
-            b = [float(v) for v in p.boxes[j]]
-            coco_res.append(dict(image_id=ids[i], category_id=cat_of(c), score=float(p.scores[j]), segmentation=rl[j],
-                                 bbox=[b[0], b[1], b[2] - b[0], b[3] - b[1]]))
+        cl_i = res["labels"][s:s + len(p)]
+        rc = Instances(p.masks, p.scores, torch.tensor([cat_of(int(c)) for c in cl_i], dtype=torch.long), p.boxes).to_coco(ids[i])
+        coco_res += rc
+        for j, r in enumerate(rc):
+            recs.append(dict(image=files[i], mask_index=j, cluster=int(cl_i[j]), score=r["score"],
+                             bbox=[float(v) for v in p.boxes[j]], segmentation=r["segmentation"])); owner.append((i, j))
         s += len(p)
     sizes = torch.bincount(res["labels"], minlength=res["k"]).tolist()
     table = [dict(cluster=j, name=cname(j), category_id=cat_of(j), size=sizes[j], page=f"clusters/cluster_{j:04d}.html") for j in range(res["k"])]
