@@ -21,9 +21,14 @@ demo: $(STAMP)
 	$(BIN)/unseg demo --out demo_out
 
 # UNSEG_PRESET=smoke: a config built without a preset is the seconds-long smoke tier, and a cpu/gpu-tier run fails
+# Every temporary file of the run (notebooks' mkdtemp, pytest's tmp_path) goes into one private TMPDIR that is removed
+# at the end, pass or fail: CI machines share a disk, and leaked runs once filled it (CI failed with ENOSPC).
 test: $(STAMP)
-	UNSEG_PRESET=smoke $(BIN)/nbdev_test --n_workers 2 --timing
-	UNSEG_PRESET=smoke $(BIN)/python -m pytest -q tests
+	@t=$$(mktemp -d "$${TMPDIR:-/tmp}/unseg-test.XXXXXX"); trap 'rm -rf "$$t"' EXIT; set -e; \
+	echo "UNSEG_PRESET=smoke TMPDIR=$$t $(BIN)/nbdev_test --n_workers 2 --timing"; \
+	UNSEG_PRESET=smoke TMPDIR="$$t" $(BIN)/nbdev_test --n_workers 2 --timing; \
+	echo "UNSEG_PRESET=smoke TMPDIR=$$t $(BIN)/python -m pytest -q -p no:cacheprovider --basetemp $$t/pytest tests"; \
+	UNSEG_PRESET=smoke TMPDIR="$$t" $(BIN)/python -m pytest -q -p no:cacheprovider --basetemp "$$t/pytest" tests
 
 export: $(STAMP)
 	$(BIN)/nbdev_export
