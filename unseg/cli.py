@@ -66,7 +66,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("synth", help="generate a COCO-format benchmark set")
     s.add_argument("out"); s.add_argument("--kind", default="scenes", choices=["scenes", "digits"], help="what to draw")
-    s.add_argument("--preset", default="cpu", choices=["smoke", "cpu", "gpu"], help="size tier (default: the canonical cpu set)")
+    s.add_argument("--preset", default="cpu", choices=["smoke", "cpu", "gpu", "exact"],
+                   help="size tier (default: the canonical cpu set; exact: EXACT's low-data scenes split)")
     s.add_argument("--n", type=int, default=None, help="images (default: the tier's)"); s.add_argument("--size", type=int, default=None)
     s.add_argument("--seed", type=int, default=0); s.add_argument("--workers", type=int, default=0)
     s.add_argument("--same-class", action="store_true", help="digits: one class per image")

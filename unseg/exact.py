@@ -49,8 +49,14 @@ class Config(oracle.MaskRCNNConfig):
     erode: int = 1
     score_thresh_bank: float = 0.1      # the paper's final classifier-score filter (ExtractConfig.score_thresh)
     crop_size: int = 48
+    crop_scale: str = "object"          # object | image (ExtractConfig.crop_scale)
+    cam_anchor: str = "mass"            # mass (paper) | peak (ExtractConfig.anchor)
     cls_backbone: str = "tiny"
     cls_width: int = 32
+    cls_tiny_stride: int = 16
+    cls_scale_min: float = 1.0
+    cls_colour: bool = False
+    cls_loss: str = "bce"
     cls_image_size: int = 96
     cls_steps: int = 300
     cls_batch: int = 8
@@ -86,7 +92,7 @@ class Config(oracle.MaskRCNNConfig):
 
     def extract_config(self) -> ExtractConfig:
         renamed = dict(score_thresh="score_thresh_bank", backbone="cls_backbone", width="cls_width",
-                       image_size="cls_image_size", min_area="min_proposal_area")
+                       image_size="cls_image_size", min_area="min_proposal_area", anchor="cam_anchor", tiny_stride="cls_tiny_stride")
         return ExtractConfig(**{k: getattr(self, renamed.get(k, k)) for k in _EXTRACT_FIELDS})
     def paste_config(self) -> PasteConfig:
         return PasteConfig(**{k: getattr(self, k) for k in _PASTE_FIELDS})

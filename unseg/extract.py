@@ -21,9 +21,11 @@ from .data import CocoFolder, IMAGENET_MEAN, IMAGENET_STD
 from .train import Trainer, load_checkpoint, loop_config
 
 # %% auto #0
-__all__ = ['EXTRACT_MODES', 'ExtractConfig', 'MultiLabelNet', 'grad_cam', 'cam_anchor', 'ImageLabelDataset', 'classifier_loss',
-           'train_classifier', 'load_classifier', 'filter_proposals', 'mean_distance', 'segment_crops', 'fit_gaussian',
-           'mahalanobis', 'm_step', 'fem', 'ObjectBank', 'extract', 'toy_scenes', 'proposals_for', 'extract_coco']
+__all__ = ['EXTRACT_MODES', 'CLASSIFIER_FIELDS', 'ExtractConfig', 'MultiLabelNet', 'grad_cam', 'cam_anchor', 'ImageLabelDataset',
+           'classifier_loss', 'softmax_loss', 'train_classifier', 'load_classifier', 'filter_proposals',
+           'mean_distance', 'segment_crops', 'fit_gaussian', 'mahalanobis', 'm_step', 'fem', 'ObjectBank', 'extract',
+           'toy_scenes', 'proposals_for', 'extract_coco', 'classifier_scores', 'oracle_anchors', 'random_anchors',
+           'extraction_quality', 'cached_classifier', 'pretrain_objects']
 
 # %% ../nbs/70a_extract.ipynb #2438ad92
 EXTRACT_MODES = ("fem", "step1", "cam")
@@ -42,16 +44,27 @@ class ExtractConfig:
     score_thresh: float = 0.1       # final classifier-score filter (paper, section 4.1)
     erode: int = 1                  # erosion iterations (3x3) before cropping a segment (unverified)
     crop_size: int = 48             # side of the square classifier input of a segment
+    crop_scale: str = "object"      # object: the segment's box fills the crop | image: the crop shows it at the classifier's training scale (ours)
+    anchor: str = "mass"            # mass: centre of mass of G (paper) | peak: centre of mass of G's component at the CAM's maximum (ours)
     # classifier
     backbone: str = "tiny"          # tiny (4 conv stages) | any torchvision ResNet name
     width: int = 32                 # channels of the first tiny stage
+    tiny_stride: int = 16           # tiny backbone's output stride: 16 (4 stride-2 stages) | 8 (the last stage keeps the resolution: a finer CAM)
     image_size: int = 96            # classifier training resolution (square)
     cls_steps: int = 60
     cls_batch: int = 8
     cls_lr: float = 2e-3
-    cls_init: str = ""              # ResNet classifier: a torchvision-format backbone state dict to start from (e.g. `unseg.hierarchy.export_backbone`)
+    cls_loss: str = "bce"           # bce: multi-label (image labels) | softmax: single-label images (object-centric pre-training)
+    cls_colour: bool = False        # colour augmentation: random channel order, 20% grey (for classes that colour does not define)
+    cls_scale_min: float = 1.0      # zoom-out augmentation: each training image shrunk by U(cls_scale_min, 1) onto a grey canvas (1: off)
+    cls_init: str = ""              # start from: ResNet: a torchvision-format backbone state dict (e.g. `unseg.hierarchy.export_backbone`); tiny: a classifier checkpoint (its trunk)
 
     def __post_init__(self):
+        if self.cls_loss not in ("bce", "softmax"): raise ValueError(f"ExtractConfig.cls_loss={self.cls_loss!r}; expected 'bce' or 'softmax'")
+        if self.crop_scale not in ("object", "image"): raise ValueError(f"ExtractConfig.crop_scale={self.crop_scale!r}; expected 'object' or 'image'")
+        if self.anchor not in ("mass", "peak"): raise ValueError(f"ExtractConfig.anchor={self.anchor!r}; expected 'mass' or 'peak'")
+        if self.tiny_stride not in (8, 16): raise ValueError(f"ExtractConfig.tiny_stride={self.tiny_stride}; expected 8 or 16")
+        if not 0 < self.cls_scale_min <= 1: raise ValueError(f"ExtractConfig.cls_scale_min={self.cls_scale_min} must be in (0, 1]")
         if self.mode not in EXTRACT_MODES: raise ValueError(f"ExtractConfig.mode={self.mode!r}; expected one of {list(EXTRACT_MODES)}")
         if not 0 < self.keep_frac <= 1: raise ValueError(f"ExtractConfig.keep_frac={self.keep_frac} must be in (0, 1]")
         if not 0 <= self.cam_thresh < 1: raise ValueError(f"ExtractConfig.cam_thresh={self.cam_thresh} must be in [0, 1)")
@@ -66,24 +79,34 @@ def _load_trunk(resnet: nn.Module, name: str, path: str | Path) -> None:
     except ValueError as e: raise ValueError(f"{path}: not a torchvision ResNet state dict for this backbone ({e})") from None
     resnet.load_state_dict(bb.state_dict(), strict=False)            # same torchvision key names, no fc
 
+def _load_body(body: nn.Module, path: str | Path) -> None:
+    "Load the trunk of a `train_classifier` checkpoint (a classifier pre-trained on other classes) into `body`; its head is dropped."
+    ck = load_checkpoint(path); sd = ck.get("model") if isinstance(ck, dict) else None
+    if not isinstance(sd, dict) or not any(k.startswith("body.") for k in sd):
+        raise ValueError(f"{path}: not a classifier checkpoint (no 'model' with 'body.*' keys); the tiny backbone starts from one")
+    try: body.load_state_dict({k[5:]: v for k, v in sd.items() if k.startswith("body.")})
+    except RuntimeError as e: raise ValueError(f"{path}: its trunk does not fit this tiny backbone (width / stride differ?): {str(e).splitlines()[0]}") from None
+
 class MultiLabelNet(nn.Module):
     "Multi-label classifier `f = head(GAP(features(x)))` on images `(B,3,H,W)` in `[0,1]`."
-    def __init__(self, num_classes: int, backbone: str = "tiny", width: int = 32, init: str = ""):
+    def __init__(self, num_classes: int, backbone: str = "tiny", width: int = 32, init: str = "", stride: int = 16):
         super().__init__()
         if num_classes < 1: raise ValueError(f"MultiLabelNet: num_classes={num_classes} must be >= 1")
         if backbone == "tiny":
+            if stride not in (8, 16): raise ValueError(f"MultiLabelNet: stride={stride}; the tiny backbone has output stride 8 or 16")
             chans, layers, c_in = [width, 2 * width, 4 * width, 4 * width], [], 3
-            for c in chans:
-                layers += [nn.Conv2d(c_in, c, 3, 2, 1, bias=False), nn.BatchNorm2d(c), nn.ReLU(inplace=True),
+            for k, c in enumerate(chans):
+                s = 1 if (k == 3 and stride == 8) else 2
+                layers += [nn.Conv2d(c_in, c, 3, s, 1, bias=False), nn.BatchNorm2d(c), nn.ReLU(inplace=True),
                            nn.Conv2d(c, c, 3, 1, 1, bias=False), nn.BatchNorm2d(c), nn.ReLU(inplace=True)]
                 c_in = c
-            self.body, dim = nn.Sequential(*layers), c_in                     # stride 16
+            self.body, dim = nn.Sequential(*layers), c_in                     # stride 16 (or 8)
         elif hasattr(torchvision.models, backbone) and backbone.startswith("res"):
             r = getattr(torchvision.models, backbone)(weights=None)
             if init: _load_trunk(r, backbone, init)
             self.body, dim = nn.Sequential(*list(r.children())[:-2]), r.fc.in_features   # stride 32
         else: raise ValueError(f"MultiLabelNet: backbone={backbone!r}; expected 'tiny' or a torchvision ResNet name")
-        if init and backbone == "tiny": raise ValueError("MultiLabelNet: init (a pre-trained backbone file) needs a ResNet backbone, not 'tiny'")
+        if init and backbone == "tiny": _load_body(self.body, init)
         self.head = nn.Linear(dim, num_classes)
         self.register_buffer("mean", torch.tensor(IMAGENET_MEAN).view(1, 3, 1, 1), persistent=False)
         self.register_buffer("std", torch.tensor(IMAGENET_STD).view(1, 3, 1, 1), persistent=False)
@@ -122,10 +145,17 @@ def grad_cam(model: nn.Module, images: torch.Tensor, classes: Sequence[int] | to
         return ((cam - lo) / (hi - lo).clamp_min(1e-12)).detach()        # min-max to [0, 1]
     finally: model.train(was)
 
-def cam_anchor(cam: torch.Tensor, thresh: float = 0.5) -> tuple[torch.Tensor, torch.Tensor]:
-    "Binary maps `G = cam >= thresh * max` `(B,H,W)` and their centres of mass `c` `(B,2)` as (y, x)."
+def cam_anchor(cam: torch.Tensor, thresh: float = 0.5, anchor: str = "mass") -> tuple[torch.Tensor, torch.Tensor]:
+    "Binary maps `G = cam >= thresh * max` `(B,H,W)` and their centres of mass `c` `(B,2)` as (y, x); `anchor='peak'`: G is cut to its connected component at the CAM's maximum."
     cam = cam if cam.ndim == 3 else cam[None]
     G = cam >= thresh * cam.flatten(1).amax(1).view(-1, 1, 1)
+    if anchor == "peak":                                                  # two objects of a class: the mass lies between them
+        keep = []
+        for g, cm in zip(G, cam):
+            _, lab = cv2.connectedComponents(g.numpy().astype(np.uint8), connectivity=8)
+            lab = torch.from_numpy(lab); k = int(cm.argmax()); keep.append(lab == lab.flatten()[k])
+        G = torch.stack(keep) & G
+    elif anchor != "mass": raise ValueError(f"cam_anchor: anchor={anchor!r}; expected 'mass' or 'peak'")
     H, W = cam.shape[-2:]
     yy, xx = torch.meshgrid(torch.arange(H, device=cam.device), torch.arange(W, device=cam.device), indexing="ij")
     n = G.flatten(1).sum(1).clamp_min(1)
@@ -135,16 +165,27 @@ def cam_anchor(cam: torch.Tensor, thresh: float = 0.5) -> tuple[torch.Tensor, to
 # %% ../nbs/70a_extract.ipynb #c4b39af7
 class ImageLabelDataset(torch.utils.data.Dataset):
     "Items `{image (3,S,S), target (K,)}` from a COCO file's image-level labels only."
-    def __init__(self, ann_file: str | Path, image_size: int = 96, cat_ids: Sequence[int] | None = None, hflip: bool = True):
+    def __init__(self, ann_file: str | Path, image_size: int = 96, cat_ids: Sequence[int] | None = None, hflip: bool = True,
+                 scale_min: float = 1.0, colour: bool = False):
         self.ds = CocoFolder(ann_file, with_masks=False)
         self.cat_ids = list(cat_ids) if cat_ids is not None else self.ds.cat_ids
         self.index = {c: k for k, c in enumerate(self.cat_ids)}
-        self.size, self.hflip = image_size, hflip
+        self.size, self.hflip, self.scale_min, self.colour = image_size, hflip, scale_min, colour
     def __len__(self): return len(self.ds)
     def __getitem__(self, i):
         it = self.ds[i]
         x = F.interpolate(it["image"][None], size=(self.size, self.size), mode="bilinear", align_corners=False, antialias=True)[0]
         if self.hflip and torch.rand(()) < 0.5: x = x.flip(-1)
+        if self.colour:
+            x = x[torch.randperm(3)]
+            if torch.rand(()) < 0.2: x = x.mean(0, keepdim=True).expand(3, -1, -1).clone()
+        if self.scale_min < 1:                                           # zoom out: every labelled object stays in view
+            s = max(8, round(self.size * float(torch.empty(()).uniform_(self.scale_min, 1))))
+            if s < self.size:
+                y0, x0 = [int(v) for v in torch.randint(0, self.size - s + 1, (2,))]
+                canvas = torch.full_like(x, 0.5)
+                canvas[:, y0:y0 + s, x0:x0 + s] = F.interpolate(x[None], size=(s, s), mode="bilinear", align_corners=False, antialias=True)[0]
+                x = canvas
         t = torch.zeros(len(self.cat_ids))
         for c in it["image_labels"].tolist(): t[self.index[c]] = 1
         return dict(image=x, target=t)
@@ -153,16 +194,22 @@ def classifier_loss(model, batch) -> dict:
     "Binary cross-entropy of the multi-label logits."
     return {"loss": F.binary_cross_entropy_with_logits(model(batch["image"]), batch["target"])}
 
+def softmax_loss(model, batch) -> dict:
+    "Cross-entropy over the classes for single-label images (the target's one positive; a multi-label target spreads its mass)."
+    t = batch["target"]
+    return {"loss": -(F.log_softmax(model(batch["image"]), 1) * t / t.sum(1, keepdim=True).clamp_min(1)).sum(1).mean()}
+
 def train_classifier(ann_file: str | Path, cfg: ExtractConfig, run_dir: str | Path, cat_ids: Sequence[int] | None = None,
                      device: str = "auto", seed: int = 0) -> MultiLabelNet:
     "Train `MultiLabelNet` on the image labels of `ann_file` with the shared loop (checkpoint in `run_dir`)."
     seed_everything(seed)
-    ds = ImageLabelDataset(ann_file, cfg.image_size, cat_ids)
-    model = MultiLabelNet(len(ds.cat_ids), cfg.backbone, cfg.width, cfg.cls_init)
+    ds = ImageLabelDataset(ann_file, cfg.image_size, cat_ids, scale_min=cfg.cls_scale_min, colour=cfg.cls_colour)
+    model = MultiLabelNet(len(ds.cat_ids), cfg.backbone, cfg.width, cfg.cls_init, cfg.tiny_stride)
     lc = loop_config(steps=cfg.cls_steps, batch_size=cfg.cls_batch, lr=cfg.cls_lr, device=device, progress=False,
                      seed=seed, ckpt_every=max(cfg.cls_steps, 1), log_every=max(cfg.cls_steps // 5, 1))
-    Trainer(model, classifier_loss, ds, lc, run_dir, resume=False,
-            run_config=dict(num_classes=len(ds.cat_ids), backbone=cfg.backbone, width=cfg.width, cat_ids=ds.cat_ids)).fit()
+    Trainer(model, softmax_loss if cfg.cls_loss == "softmax" else classifier_loss, ds, lc, run_dir, resume=False,
+            run_config=dict(num_classes=len(ds.cat_ids), backbone=cfg.backbone, width=cfg.width, cat_ids=ds.cat_ids,
+                            stride=cfg.tiny_stride)).fit()
     model.cat_ids = ds.cat_ids
     return model.eval()
 
@@ -170,7 +217,8 @@ def load_classifier(ckpt: str | Path, device: str | torch.device = "cpu") -> Mul
     "The classifier of a `train_classifier` checkpoint."
     ck = load_checkpoint(ckpt); rc = ck.get("run_config") or {}
     if "num_classes" not in rc: raise ValueError(f"{ckpt}: not a classifier checkpoint (run_config has no 'num_classes')")
-    m = MultiLabelNet(rc["num_classes"], rc["backbone"], rc["width"]); m.load_state_dict(ck["model"]); m.cat_ids = rc["cat_ids"]
+    m = MultiLabelNet(rc["num_classes"], rc["backbone"], rc["width"], stride=rc.get("stride", 16))
+    m.load_state_dict(ck["model"]); m.cat_ids = rc["cat_ids"]
     return m.to(device).eval()
 
 # %% ../nbs/70a_extract.ipynb #1d66f971
@@ -191,8 +239,8 @@ def mean_distance(masks: torch.Tensor, c: torch.Tensor) -> torch.Tensor:
     m = masks.float()
     return (m * dist).flatten(1).sum(1) / m.flatten(1).sum(1).clamp_min(1)
 
-def segment_crops(image: torch.Tensor, masks: torch.Tensor, size: int = 48, erode: int = 1) -> torch.Tensor:
-    "Classifier inputs `(N,3,size,size)`: each eroded segment on grey, cropped to a square around its box."
+def segment_crops(image: torch.Tensor, masks: torch.Tensor, size: int = 48, erode: int = 1, min_side: float = 0) -> torch.Tensor:
+    "Classifier inputs `(N,3,size,size)`: each eroded segment on grey, cropped to a square around its box (of side >= `min_side` source pixels)."
     if masks.shape[0] == 0: return torch.zeros(0, 3, size, size)
     m = masks.bool()
     if erode:
@@ -201,7 +249,7 @@ def segment_crops(image: torch.Tensor, masks: torch.Tensor, size: int = 48, erod
         m = torch.where(er.flatten(1).any(1)[:, None, None], er, m)      # keep masks that erosion would empty
     x = image[None] * m[:, None] + 0.5 * ~m[:, None] - 0.5               # (N,3,H,W) segment on grey, shifted so grey = 0
     b = masks_to_boxes(m)
-    c, s = (b[:, :2] + b[:, 2:]) / 2, (b[:, 2:] - b[:, :2]).amax(1, keepdim=True).clamp_min(2) / 2
+    c, s = (b[:, :2] + b[:, 2:]) / 2, (b[:, 2:] - b[:, :2]).amax(1, keepdim=True).clamp_min(max(2.0, float(min_side))) / 2
     sq = torch.cat([torch.arange(len(b))[:, None].float(), c - s, c + s], 1)   # square boxes (N, 5)
     return roi_align(x, sq, output_size=size, aligned=True) + 0.5        # outside the image = grey padding
 
@@ -313,8 +361,8 @@ def _score_crops(model, crops: torch.Tensor, dev) -> tuple[torch.Tensor, torch.T
 
 def extract(model: MultiLabelNet, images: Sequence[torch.Tensor], image_labels: Sequence[Sequence[int]],
             proposals: Sequence, cfg: ExtractConfig = ExtractConfig(), image_ids: Sequence[int] | None = None,
-            cat_ids: Sequence[int] | None = None, return_info: bool = False):
-    "Algorithm 1: an `ObjectBank` of per-class foreground masks from image-level labels and class-agnostic proposals."
+            cat_ids: Sequence[int] | None = None, return_info: bool = False, anchors: Sequence[dict] | None = None):
+    "Algorithm 1: an `ObjectBank` of per-class foreground masks from image-level labels and class-agnostic proposals (`anchors[i][a] = (y, x)`: given anchors instead of Grad-CAM's, e.g. an oracle's)."
     cat_ids = list(cat_ids if cat_ids is not None else getattr(model, "cat_ids", range(1, model.num_classes + 1)))
     index = {c: k for k, c in enumerate(cat_ids)}
     if not (len(images) == len(image_labels) == len(proposals)):
@@ -333,7 +381,8 @@ def extract(model: MultiLabelNet, images: Sequence[torch.Tensor], image_labels: 
         x = F.interpolate(im[None], size=(cfg.image_size, cfg.image_size), mode="bilinear", align_corners=False)
         cam = grad_cam(model, x.repeat(len(labs), 1, 1, 1).to(dev), [index[a] for a in labs]).cpu()
         cam = F.interpolate(cam[:, None], size=im.shape[-2:], mode="bilinear", align_corners=False)[:, 0]
-        G, c = cam_anchor(cam, cfg.cam_thresh)
+        G, c = cam_anchor(cam, cfg.cam_thresh, cfg.anchor)
+        if anchors is not None: c = torch.tensor([anchors[i][a] for a in labs], dtype=torch.float32).reshape(-1, 2)
         if cfg.mode == "cam":
             for a, g, cm in zip(labs, G, cam):
                 items.append(dict(i=i, a=a, masks=g[None], probs=torch.tensor([float(cm[g].mean())]), h=None))
@@ -342,7 +391,8 @@ def extract(model: MultiLabelNet, images: Sequence[torch.Tensor], image_labels: 
         if masks.shape[0] == 0: continue
         pool = [mean_distance(masks, ck).argsort()[: cfg.em_candidates or None] for ck in c]   # closest first (0: all kept)
         uniq = torch.unique(torch.cat(pool))
-        probs, h = _score_crops(model, segment_crops(im, masks[uniq], cfg.crop_size, cfg.erode), dev)
+        side = cfg.crop_size * max(im.shape[-2:]) / cfg.image_size if cfg.crop_scale == "image" else 0   # the training scale
+        probs, h = _score_crops(model, segment_crops(im, masks[uniq], cfg.crop_size, cfg.erode, side), dev)
         where = {int(u): k for k, u in enumerate(uniq)}
         for a, p in zip(labs, pool):
             rows = [where[int(u)] for u in p]
@@ -421,3 +471,132 @@ def extract_coco(model: MultiLabelNet, ann_file: str | Path, cfg: ExtractConfig 
     imgs, ids = [it["image"] for it in its], [it["image_id"] for it in its]
     props = proposals_for(imgs, proposals, ids)
     return extract(model, imgs, [it["image_labels"].tolist() for it in its], props, cfg, ids, ds.cat_ids)
+
+# %% ../nbs/70a_extract.ipynb #28677665
+def classifier_scores(model: MultiLabelNet, ann_file: str | Path, image_size: int) -> dict:
+    "Image-label mAP of `model` on `ann_file` beside chance (a random scorer's AP = the class's prevalence)."
+    from sklearn.metrics import average_precision_score
+    lds = ImageLabelDataset(ann_file, image_size, model.cat_ids, hflip=False)
+    X = torch.stack([lds[i]["image"] for i in range(len(lds))]); Y = torch.stack([lds[i]["target"] for i in range(len(lds))])
+    with torch.no_grad(): P = torch.sigmoid(model.eval()(X.to(next(model.parameters()).device))).cpu()
+    cols = [k for k in range(Y.shape[1]) if 0 < Y[:, k].sum() < len(Y)]
+    if not cols: raise ValueError(f"{ann_file}: no category is present in some images and absent in others; mAP is undefined")
+    return dict(mAP=float(np.mean([average_precision_score(Y[:, k], P[:, k]) for k in cols])),
+                chance=float(Y[:, cols].mean(0).mean()), n_images=len(Y))
+
+def oracle_anchors(items: Sequence[dict]) -> list[dict]:
+    "Per image `{class: (y, x)}`: the centroid of the class's largest ground-truth instance (the oracle anchor)."
+    out = []
+    for it in items:
+        d = {}
+        for a in it["image_labels"].tolist():
+            m = it["masks"][it["labels"] == a]; m = m[m.flatten(1).sum(1).argmax()]
+            yy, xx = torch.nonzero(m, as_tuple=True); d[a] = (float(yy.float().mean()), float(xx.float().mean()))
+        out.append(d)
+    return out
+
+def random_anchors(items: Sequence[dict], seed: int = 0) -> list[dict]:
+    "Per image `{class: (y, x)}` drawn uniformly in the image: the control for an anchor that knows nothing."
+    g = np.random.default_rng(seed)
+    return [{a: tuple(float(v) for v in g.uniform(0, 1, 2) * np.array(it["image"].shape[-2:])) for a in it["image_labels"].tolist()}
+            for it in items]
+
+def extraction_quality(data: str | Path, cfg: ExtractConfig = ExtractConfig(), run_dir: str | Path = "runs/extract",
+                       proposals: str = "classical", anchor_source: str = "cam", split: str = "train.json",
+                       val_split: str = "val.json", seed: int = 0, device: str = "cpu", workers: int = 0,
+                       model: MultiLabelNet | None = None, props: list | None = None) -> dict:
+    """Train the classifier on `split`'s image labels, extract, and score with the masks (which extraction never sees).
+
+    Returns the gate (classifier val mAP and chance; Grad-CAM's share on the class's objects and how often its anchor lands
+    in one, on the training images) and the picks' quality: mean IoU with the best same-class instance and the share >= 0.5
+    over every (image, class) pair, and the same for the bank after the score filter. `proposals`: a method name or
+    'oracle' (the ground-truth masks plus the classical proposals as decoys); `anchor_source`: 'cam' or 'oracle'
+    (`oracle_anchors`) or 'random' (`random_anchors`: the control without localisation). `model` / `props`: reuse a classifier / proposals (they do not depend on the selection rule)."""
+    from unseg.core import mask_iou
+    if anchor_source not in ("cam", "oracle", "random"):
+        raise ValueError(f"extraction_quality: anchor_source={anchor_source!r}; expected 'cam', 'oracle' or 'random'")
+    data, run_dir = Path(data), Path(run_dir)
+    ds = CocoFolder(data / split); its = [ds[i] for i in range(len(ds))]
+    imgs, ids = [it["image"] for it in its], [it["image_id"] for it in its]
+    if props is None:
+        base = proposals_for(imgs, "classical" if proposals == "oracle" else proposals, ids, workers=workers)
+        props = base if proposals != "oracle" else [Instances(torch.cat([it["masks"], p.masks]), torch.ones(len(it["masks"]) + len(p)))
+                                                    for it, p in zip(its, base)]
+    if model is None: model = train_classifier(data / split, cfg, run_dir / "classifier", device=device, seed=seed)
+    res = dict(classifier_mAP=classifier_scores(model, data / val_split, cfg.image_size)["mAP"])
+    res["classifier_chance"] = classifier_scores(model, data / val_split, cfg.image_size)["chance"]
+    res["classifier_mAP_train"] = classifier_scores(model, data / split, cfg.image_size)["mAP"]
+    dev = next(model.parameters()).device; index = {c: k for k, c in enumerate(model.cat_ids)}
+    prec, hit = [], []
+    for it in its:                                                        # the gate: does Grad-CAM localise?
+        labs = it["image_labels"].tolist()
+        if not labs: continue
+        x = F.interpolate(it["image"][None], size=(cfg.image_size, cfg.image_size), mode="bilinear", align_corners=False)
+        cam = grad_cam(model, x.repeat(len(labs), 1, 1, 1).to(dev), [index[a] for a in labs]).cpu()
+        cam = F.interpolate(cam[:, None], size=it["image"].shape[-2:], mode="bilinear", align_corners=False)[:, 0]
+        G, ctr = cam_anchor(cam, cfg.cam_thresh, cfg.anchor)
+        for a, g, c in zip(labs, G, ctr):
+            obj = it["masks"][it["labels"] == a].any(0)
+            y, xx = [min(max(int(round(float(v))), 0), n - 1) for v, n in zip(c, obj.shape)]
+            prec.append(float((g & obj).sum() / g.sum().clamp_min(1))); hit.append(bool(obj[y, xx]))
+    res.update(cam_precision=float(np.mean(prec)), anchor_in_object=float(np.mean(hit)),
+               class_area_share=float(np.mean([float(it["masks"][it["labels"] == a].any(0).float().mean())
+                                               for it in its for a in it["image_labels"].tolist()])))
+    ub = []
+    for it, pr in zip(its, props):                                        # what the best kept proposal could reach
+        m = pr.masks[filter_proposals(pr.masks, cfg.min_area, cfg.max_span)] if len(pr) else pr.masks
+        ub += [float(mask_iou(m, it["masks"][it["labels"] == a]).max()) if len(m) else 0.0 for a in it["image_labels"].tolist()]
+    res.update(upper_bound_mIoU=float(np.mean(ub)), upper_bound_iou50=float(np.mean(np.array(ub) >= 0.5)),
+               proposals_per_image=float(np.mean([len(p) for p in props])))
+    bank, items = extract(model, imgs, [it["image_labels"].tolist() for it in its], props, cfg, ids, ds.cat_ids,
+                          return_info=True, anchors=oracle_anchors(its) if anchor_source == "oracle" else
+                          random_anchors(its, seed) if anchor_source == "random" else None)
+    iou = lambda i: float(mask_iou(i["masks"][i["pick"]][None], its[i["i"]]["masks"][its[i["i"]]["labels"] == i["a"]]).max())
+    ious = np.array([iou(i) for i in items]); n_pairs = sum(len(it["image_labels"]) for it in its)
+    kept = np.array([float(i["probs"][i["pick"]]) >= cfg.score_thresh for i in items], bool)
+    res.update(picks_mIoU=float(ious.sum() / max(n_pairs, 1)), picks_iou50=float((ious >= 0.5).sum() / max(n_pairs, 1)),
+               pairs=n_pairs, bank_n=len(bank), bank_mIoU=float(ious[kept].mean()) if kept.any() else 0.0,
+               bank_iou50=float((ious[kept] >= 0.5).mean()) if kept.any() else 0.0)
+    return res
+
+CLASSIFIER_FIELDS = ("backbone", "width", "tiny_stride", "image_size", "cls_steps", "cls_batch", "cls_lr", "cls_init", "cls_loss", "cls_colour", "cls_scale_min")
+
+def cached_classifier(ann_file: str | Path, cfg: ExtractConfig, cache_dir: str | Path, seed: int = 0, device: str = "cpu") -> MultiLabelNet:
+    "The classifier of `cfg`'s classifier settings and `seed` on `ann_file`, trained into `cache_dir/<hash>` or reused from there (selection rules share it)."
+    import hashlib, json
+    key = dict({k: getattr(cfg, k) for k in CLASSIFIER_FIELDS}, seed=seed, data=str(Path(ann_file).resolve()))
+    run = Path(cache_dir) / f"classifier_s{seed}_{hashlib.sha1(json.dumps(key, sort_keys=True).encode()).hexdigest()[:10]}"
+    ck = run / "ckpt" / "last.pt"
+    if ck.exists() and load_checkpoint(ck).get("step", 0) >= cfg.cls_steps: return load_classifier(ck, device)
+    return train_classifier(ann_file, cfg, run, device=device, seed=seed)
+
+# %% ../nbs/70a_extract.ipynb #e77d0f68
+def pretrain_objects(cache_dir: str | Path, exclude: Sequence[str] = (), n: int = 3000, size: int = 64, n_categories: int = 100,
+                     steps: int = 1500, width: int = 32, stride: int = 8, batch: int = 32, loss: str = "bce", seed: int = 0, device: str = "cpu") -> Path:
+    """A classifier trunk pre-trained on single-object `scenes` images of other categories: our stand-in for the paper's
+    ImageNet weights, which cannot be downloaded here. Categories named in `exclude` (the target set's) are left out, so
+    the trunk has never seen a target class; shapes and textures are shared, as ImageNet shares them with VOC.
+    Trained with `loss` (bce, as the target classifier; softmax learnt slower here) into `cache_dir/objects_<hash>` (reused when there); returns the checkpoint path."""
+    import hashlib, json
+    from unseg.core import save_json
+    from unseg.synth import synth
+    key = dict(n=n, size=size, n_categories=n_categories, steps=steps, width=width, stride=stride, batch=batch, loss=loss, seed=seed, exclude=sorted(exclude))
+    root = Path(cache_dir) / f"objects_{hashlib.sha1(json.dumps(key, sort_keys=True).encode()).hexdigest()[:10]}"
+    ck = root / "classifier" / "ckpt" / "last.pt"
+    if ck.exists() and load_checkpoint(ck).get("step", 0) >= steps: return ck
+    data = root / "data"
+    if not (data / "train_other.json").exists():
+        if not (data / "train.json").exists():
+            synth(data, kind="scenes", n=n, size=size, seed=seed + 1, progress=False, val_frac=0.1, n_categories=n_categories,
+                  n_composites=0, min_objects=1, max_objects=1, min_scale=0.5, max_scale=0.9, p_photo=1.0, p_texture_bg=0.0,
+                  p_bg_colour=0.0, alpha=1e-4, p_unannotated=0.0)
+        for split in ("train", "val"):                                   # drop every image of an excluded category
+            d = load_json(data / f"{split}.json"); names = {c["id"]: c["name"] for c in d["categories"]}
+            keep = [im for im in d["images"] if im["image_labels"] and not any(names[c] in set(exclude) for c in im["image_labels"])]
+            ids = {im["id"] for im in keep}
+            save_json(dict(d, images=keep, annotations=[a for a in d["annotations"] if a["image_id"] in ids]), data / f"{split}_other.json")
+    cfg = ExtractConfig(backbone="tiny", width=width, tiny_stride=stride, image_size=size, cls_steps=steps, cls_batch=batch,
+                        cls_loss=loss, cls_colour=True)
+    m = train_classifier(data / "train_other.json", cfg, root / "classifier", device=device, seed=seed)
+    save_json(dict(key, **classifier_scores(m, data / "val_other.json", size)), root / "pretrain.json", indent=1)
+    return ck

@@ -15,9 +15,9 @@ from .core import atomic_path, save_json, encode_masks, make_config
 
 # %% auto #0
 __all__ = ['SHAPES', 'DIGIT_SHAPES', 'SHAPE_FAMILY', 'TEXTURES', 'PART_CATEGORIES', 'COMPOSITE_NAMES', 'BODY_SHAPES', 'PHOTOS',
-           'DIGIT_COLOURS', 'KINDS', 'PRESETS', 'CPU_SCENES', 'TIER_SETS', 'digit_glyphs', 'texture', 'object_alpha',
-           'draw_object', 'scenes_vocabulary', 'background', 'ScenesConfig', 'check_scenes_config', 'zipf_probs',
-           'render_scene', 'DigitsConfig', 'check_digits_config', 'digits_vocabulary', 'render_digits',
+           'DIGIT_COLOURS', 'KINDS', 'PRESETS', 'CPU_SCENES', 'EXACT_SCENES', 'TIER_SETS', 'digit_glyphs', 'texture',
+           'object_alpha', 'draw_object', 'scenes_vocabulary', 'background', 'ScenesConfig', 'check_scenes_config',
+           'zipf_probs', 'render_scene', 'DigitsConfig', 'check_digits_config', 'digits_vocabulary', 'render_digits',
            'frequency_bucket', 'zipf_exponent', 'synth', 'ensure_dataset']
 
 # %% ../nbs/01_synth.ipynb #4c40c2b9
@@ -481,10 +481,13 @@ PRESETS = KINDS   # the old name of this table
 
 CPU_SCENES = dict(n_categories=30, n_composites=3, n_novel=6, novel_frac=0.2, alpha=1.3, min_objects=2, max_objects=5,
                   min_scale=0.14, max_scale=0.4, p_unannotated=0.0, rare_frac=0.02)   # sized by the oracle gate: results/cpu_tier.md
+EXACT_SCENES = dict(val_frac=0.6, n_categories=6, n_composites=0, alpha=0.5, min_objects=1, max_objects=3,
+                    min_scale=0.2, max_scale=0.5, p_photo=1.0, p_texture_bg=0.0, p_bg_colour=0.1, p_unannotated=0.0)   # EXACT: few large objects, 48 training images (results/cpu_tier.md)
 TIER_SETS = {   # what `synth(kind=..., preset=TIER)` generates (n, size, seed and the kind's knobs)
     "scenes": {"smoke": dict(n=64, size=128, **CPU_SCENES),          # the canonical set's structure, fewer images
                "cpu": dict(n=600, size=128, **CPU_SCENES),           # the canonical CPU tier every method uses
-               "gpu": dict(n=2000, size=256)},                        # the benchmark at size (ScenesConfig defaults)
+               "gpu": dict(n=2000, size=256),                         # the benchmark at size (ScenesConfig defaults)
+               "exact": dict(n=120, size=128, **EXACT_SCENES)},       # EXACT's low-data split (48 train / 72 val)
     "digits": {"smoke": dict(n=48, size=64), "cpu": dict(n=400, size=64), "gpu": dict(n=4000, size=128)},
 }
 
@@ -515,14 +518,15 @@ def _render_one(job) -> dict:
                 neg_category_ids=res["neg_category_ids"], not_exhaustive_category_ids=res["not_exhaustive_category_ids"])
 
 def synth(out: str | Path, kind: str = "scenes", n: int | None = None, size: int | None = None, seed: int = 0,
-          workers: int = 0, val_frac: float = 0.2, progress: bool = True, preset: str | None = None, **kind_kwargs) -> Path:
-    "Generate `n` images of `kind` into `out` (`images/`, `annotations.json`, `train.json`, `val.json`); `preset` (a tier) sets the defaults. Returns `out`."
+          workers: int = 0, val_frac: float | None = None, progress: bool = True, preset: str | None = None, **kind_kwargs) -> Path:
+    "Generate `n` images of `kind` into `out` (`images/`, `annotations.json`, `train.json`, `val.json`); `preset` (a tier) sets the defaults (`val_frac`: 0.2 unless the tier sets it). Returns `out`."
     if kind not in KINDS: raise ValueError(f"synth: unknown kind {kind!r}; known: {sorted(KINDS)}")
     if preset is not None:
         if preset not in TIER_SETS[kind]: raise ValueError(f"synth: no {preset!r} preset for kind {kind!r}; known: {sorted(TIER_SETS[kind])}")
         tier = dict(TIER_SETS[kind][preset]); n = tier.pop("n") if n is None else n; size = tier.pop("size") if size is None else size
-        tier.pop("n", None); tier.pop("size", None); kind_kwargs = {**tier, **kind_kwargs}
-    n, size = 200 if n is None else n, 256 if size is None else size
+        tier.pop("n", None); tier.pop("size", None); vf = tier.pop("val_frac", None)
+        val_frac = vf if val_frac is None else val_frac; kind_kwargs = {**tier, **kind_kwargs}
+    n, size, val_frac = 200 if n is None else n, 256 if size is None else size, 0.2 if val_frac is None else val_frac
     if n < 1: raise ValueError(f"synth: n={n} must be >= 1")
     if size < 32: raise ValueError(f"synth: size={size} must be >= 32 pixels")
     if not 0 <= val_frac < 1: raise ValueError(f"synth: val_frac={val_frac} must be in [0, 1)")
