@@ -504,14 +504,16 @@ def random_anchors(items: Sequence[dict], seed: int = 0) -> list[dict]:
 def extraction_quality(data: str | Path, cfg: ExtractConfig = ExtractConfig(), run_dir: str | Path = "runs/extract",
                        proposals: str = "classical", anchor_source: str = "cam", split: str = "train.json",
                        val_split: str = "val.json", seed: int = 0, device: str = "cpu", workers: int = 0,
-                       model: MultiLabelNet | None = None, props: list | None = None) -> dict:
+                       model: MultiLabelNet | None = None, props: list | None = None, start: str = "step1") -> dict:
     """Train the classifier on `split`'s image labels, extract, and score with the masks (which extraction never sees).
 
     Returns the gate (classifier val mAP and chance; Grad-CAM's share on the class's objects and how often its anchor lands
     in one, on the training images) and the picks' quality: mean IoU with the best same-class instance and the share >= 0.5
     over every (image, class) pair, and the same for the bank after the score filter. `proposals`: a method name or
     'oracle' (the ground-truth masks plus the classical proposals as decoys); `anchor_source`: 'cam' or 'oracle'
-    (`oracle_anchors`) or 'random' (`random_anchors`: the control without localisation). `model` / `props`: reuse a classifier / proposals (they do not depend on the selection rule)."""
+    (`oracle_anchors`) or 'random' (`random_anchors`: the control without localisation). `start='oracle'` (mode fem):
+    F-EM starts from each pair's best candidate by IoU instead of step 1's pick, which asks whether its features keep a
+    right start (`start_mIoU` is that start's quality). `model` / `props`: reuse a classifier / proposals (they do not depend on the selection rule)."""
     from unseg.core import mask_iou
     if anchor_source not in ("cam", "oracle", "random"):
         raise ValueError(f"extraction_quality: anchor_source={anchor_source!r}; expected 'cam', 'oracle' or 'random'")
@@ -548,14 +550,25 @@ def extraction_quality(data: str | Path, cfg: ExtractConfig = ExtractConfig(), r
         ub += [float(mask_iou(m, it["masks"][it["labels"] == a]).max()) if len(m) else 0.0 for a in it["image_labels"].tolist()]
     res.update(upper_bound_mIoU=float(np.mean(ub)), upper_bound_iou50=float(np.mean(np.array(ub) >= 0.5)),
                proposals_per_image=float(np.mean([len(p) for p in props])))
-    bank, items = extract(model, imgs, [it["image_labels"].tolist() for it in its], props, cfg, ids, ds.cat_ids,
+    if start not in ("step1", "oracle") or (start == "oracle" and cfg.mode != "fem"):
+        raise ValueError(f"extraction_quality: start={start!r}; expected 'step1', or 'oracle' with mode 'fem' (mode is {cfg.mode!r})")
+    run_cfg = dataclasses.replace(cfg, mode="step1") if start == "oracle" else cfg
+    bank, items = extract(model, imgs, [it["image_labels"].tolist() for it in its], props, run_cfg, ids, ds.cat_ids,
                           return_info=True, anchors=oracle_anchors(its) if anchor_source == "oracle" else
                           random_anchors(its, seed) if anchor_source == "random" else None)
-    iou = lambda i: float(mask_iou(i["masks"][i["pick"]][None], its[i["i"]]["masks"][its[i["i"]]["labels"] == i["a"]]).max())
+    gt = lambda i: its[i["i"]]["masks"][its[i["i"]]["labels"] == i["a"]]
+    if start == "oracle":                                                 # F-EM from the best candidate of each pair
+        for i in items: i["pick"] = int(mask_iou(i["masks"], gt(i)).amax(1).argmax())
+        res["start_mIoU"] = float(np.sum([float(mask_iou(i["masks"][i["pick"]][None], gt(i)).max()) for i in items])
+                                  / max(sum(len(it["image_labels"]) for it in its), 1))          # over every pair, as picks_mIoU
+        for a in sorted({i["a"] for i in items}):
+            its_a = [i for i in items if i["a"] == a]
+            for i, k in zip(its_a, fem([i["h"] for i in its_a], [i["pick"] for i in its_a], cfg.keep_frac, cfg.em_iters)): i["pick"] = int(k)
+    iou = lambda i: float(mask_iou(i["masks"][i["pick"]][None], gt(i)).max())
     ious = np.array([iou(i) for i in items]); n_pairs = sum(len(it["image_labels"]) for it in its)
     kept = np.array([float(i["probs"][i["pick"]]) >= cfg.score_thresh for i in items], bool)
     res.update(picks_mIoU=float(ious.sum() / max(n_pairs, 1)), picks_iou50=float((ious >= 0.5).sum() / max(n_pairs, 1)),
-               pairs=n_pairs, bank_n=len(bank), bank_mIoU=float(ious[kept].mean()) if kept.any() else 0.0,
+               pairs=n_pairs, bank_n=int(kept.sum()), bank_mIoU=float(ious[kept].mean()) if kept.any() else 0.0,
                bank_iou50=float((ious[kept] >= 0.5).mean()) if kept.any() else 0.0)
     return res
 
