@@ -23,9 +23,9 @@ from .train import Trainer, load_checkpoint, loop_config
 # %% auto #0
 __all__ = ['EXTRACT_MODES', 'CLASSIFIER_FIELDS', 'ExtractConfig', 'MultiLabelNet', 'grad_cam', 'cam_anchor', 'ImageLabelDataset',
            'classifier_loss', 'softmax_loss', 'train_classifier', 'load_classifier', 'filter_proposals',
-           'mean_distance', 'segment_crops', 'fit_gaussian', 'mahalanobis', 'm_step', 'fem', 'ObjectBank', 'extract',
-           'toy_scenes', 'proposals_for', 'extract_coco', 'classifier_scores', 'oracle_anchors', 'random_anchors',
-           'extraction_quality', 'cached_classifier', 'pretrain_objects']
+           'mean_distance', 'segment_crops', 'fit_gaussian', 'mahalanobis', 'm_step', 'fem', 'ObjectBank', 'class_cams',
+           'extract', 'toy_scenes', 'proposals_for', 'extract_coco', 'classifier_scores', 'oracle_anchors',
+           'random_anchors', 'extraction_quality', 'cached_classifier', 'pretrain_objects']
 
 # %% ../nbs/70a_extract.ipynb #2438ad92
 EXTRACT_MODES = ("fem", "step1", "cam")
@@ -359,6 +359,13 @@ def _score_crops(model, crops: torch.Tensor, dev) -> tuple[torch.Tensor, torch.T
     A = model.features(crops.to(dev)); h = A.mean((2, 3))
     return torch.sigmoid(model.head(h)).cpu(), h.cpu()
 
+def class_cams(model: MultiLabelNet, image: torch.Tensor, classes: Sequence[int], cfg: ExtractConfig) -> tuple:
+    "Grad-CAM of each class index in `classes` on `image (3,H,W)` at the classifier's scale, back at `(H,W)`: `(cam, G, anchor)` as `cam_anchor` gives them."
+    x = F.interpolate(image[None], size=(cfg.image_size, cfg.image_size), mode="bilinear", align_corners=False)
+    cam = grad_cam(model, x.repeat(len(classes), 1, 1, 1).to(next(model.parameters()).device), list(classes)).cpu()
+    cam = F.interpolate(cam[:, None], size=image.shape[-2:], mode="bilinear", align_corners=False)[:, 0]
+    return (cam, *cam_anchor(cam, cfg.cam_thresh, cfg.anchor))
+
 def extract(model: MultiLabelNet, images: Sequence[torch.Tensor], image_labels: Sequence[Sequence[int]],
             proposals: Sequence, cfg: ExtractConfig = ExtractConfig(), image_ids: Sequence[int] | None = None,
             cat_ids: Sequence[int] | None = None, return_info: bool = False, anchors: Sequence[dict] | None = None):
@@ -378,11 +385,9 @@ def extract(model: MultiLabelNet, images: Sequence[torch.Tensor], image_labels: 
         masks = props.masks if isinstance(props, Instances) else torch.as_tensor(props).bool()
         if masks.ndim != 3 or tuple(masks.shape[-2:]) != tuple(im.shape[-2:]):
             raise ValueError(f"extract: proposals of image {image_ids[i]} have shape {tuple(masks.shape)}, expected (N, {im.shape[-2]}, {im.shape[-1]})")
-        x = F.interpolate(im[None], size=(cfg.image_size, cfg.image_size), mode="bilinear", align_corners=False)
-        cam = grad_cam(model, x.repeat(len(labs), 1, 1, 1).to(dev), [index[a] for a in labs]).cpu()
-        cam = F.interpolate(cam[:, None], size=im.shape[-2:], mode="bilinear", align_corners=False)[:, 0]
-        G, c = cam_anchor(cam, cfg.cam_thresh, cfg.anchor)
-        if anchors is not None: c = torch.tensor([anchors[i][a] for a in labs], dtype=torch.float32).reshape(-1, 2)
+        if anchors is not None and cfg.mode != "cam":                    # given anchors: no Grad-CAM needed
+            c = torch.tensor([anchors[i][a] for a in labs], dtype=torch.float32).reshape(-1, 2)
+        else: cam, G, c = class_cams(model, im, [index[a] for a in labs], cfg)
         if cfg.mode == "cam":
             for a, g, cm in zip(labs, G, cam):
                 items.append(dict(i=i, a=a, masks=g[None], probs=torch.tensor([float(cm[g].mean())]), h=None))
@@ -517,6 +522,8 @@ def extraction_quality(data: str | Path, cfg: ExtractConfig = ExtractConfig(), r
     from unseg.core import mask_iou
     if anchor_source not in ("cam", "oracle", "random"):
         raise ValueError(f"extraction_quality: anchor_source={anchor_source!r}; expected 'cam', 'oracle' or 'random'")
+    if start not in ("step1", "oracle") or (start == "oracle" and cfg.mode != "fem"):
+        raise ValueError(f"extraction_quality: start={start!r}; expected 'step1', or 'oracle' with mode 'fem' (mode is {cfg.mode!r})")
     data, run_dir = Path(data), Path(run_dir)
     ds = CocoFolder(data / split); its = [ds[i] for i in range(len(ds))]
     imgs, ids = [it["image"] for it in its], [it["image_id"] for it in its]
@@ -525,18 +532,15 @@ def extraction_quality(data: str | Path, cfg: ExtractConfig = ExtractConfig(), r
         props = base if proposals != "oracle" else [Instances(torch.cat([it["masks"], p.masks]), torch.ones(len(it["masks"]) + len(p)))
                                                     for it, p in zip(its, base)]
     if model is None: model = train_classifier(data / split, cfg, run_dir / "classifier", device=device, seed=seed)
-    res = dict(classifier_mAP=classifier_scores(model, data / val_split, cfg.image_size)["mAP"])
-    res["classifier_chance"] = classifier_scores(model, data / val_split, cfg.image_size)["chance"]
-    res["classifier_mAP_train"] = classifier_scores(model, data / split, cfg.image_size)["mAP"]
-    dev = next(model.parameters()).device; index = {c: k for k, c in enumerate(model.cat_ids)}
+    val = classifier_scores(model, data / val_split, cfg.image_size)
+    res = dict(classifier_mAP=val["mAP"], classifier_chance=val["chance"],
+               classifier_mAP_train=classifier_scores(model, data / split, cfg.image_size)["mAP"])
+    index = {c: k for k, c in enumerate(model.cat_ids)}; n_pairs = sum(len(it["image_labels"]) for it in its)
     prec, hit = [], []
     for it in its:                                                        # the gate: does Grad-CAM localise?
         labs = it["image_labels"].tolist()
         if not labs: continue
-        x = F.interpolate(it["image"][None], size=(cfg.image_size, cfg.image_size), mode="bilinear", align_corners=False)
-        cam = grad_cam(model, x.repeat(len(labs), 1, 1, 1).to(dev), [index[a] for a in labs]).cpu()
-        cam = F.interpolate(cam[:, None], size=it["image"].shape[-2:], mode="bilinear", align_corners=False)[:, 0]
-        G, ctr = cam_anchor(cam, cfg.cam_thresh, cfg.anchor)
+        _, G, ctr = class_cams(model, it["image"], [index[a] for a in labs], cfg)
         for a, g, c in zip(labs, G, ctr):
             obj = it["masks"][it["labels"] == a].any(0)
             y, xx = [min(max(int(round(float(v))), 0), n - 1) for v, n in zip(c, obj.shape)]
@@ -550,22 +554,20 @@ def extraction_quality(data: str | Path, cfg: ExtractConfig = ExtractConfig(), r
         ub += [float(mask_iou(m, it["masks"][it["labels"] == a]).max()) if len(m) else 0.0 for a in it["image_labels"].tolist()]
     res.update(upper_bound_mIoU=float(np.mean(ub)), upper_bound_iou50=float(np.mean(np.array(ub) >= 0.5)),
                proposals_per_image=float(np.mean([len(p) for p in props])))
-    if start not in ("step1", "oracle") or (start == "oracle" and cfg.mode != "fem"):
-        raise ValueError(f"extraction_quality: start={start!r}; expected 'step1', or 'oracle' with mode 'fem' (mode is {cfg.mode!r})")
     run_cfg = dataclasses.replace(cfg, mode="step1") if start == "oracle" else cfg
     bank, items = extract(model, imgs, [it["image_labels"].tolist() for it in its], props, run_cfg, ids, ds.cat_ids,
                           return_info=True, anchors=oracle_anchors(its) if anchor_source == "oracle" else
                           random_anchors(its, seed) if anchor_source == "random" else None)
     gt = lambda i: its[i["i"]]["masks"][its[i["i"]]["labels"] == i["a"]]
     if start == "oracle":                                                 # F-EM from the best candidate of each pair
-        for i in items: i["pick"] = int(mask_iou(i["masks"], gt(i)).amax(1).argmax())
-        res["start_mIoU"] = float(np.sum([float(mask_iou(i["masks"][i["pick"]][None], gt(i)).max()) for i in items])
-                                  / max(sum(len(it["image_labels"]) for it in its), 1))          # over every pair, as picks_mIoU
+        best = [mask_iou(i["masks"], gt(i)).amax(1) for i in items]     # each candidate's IoU with its nearest instance
+        for i, b in zip(items, best): i["pick"] = int(b.argmax())
+        res["start_mIoU"] = float(sum(float(b.max()) for b in best) / max(n_pairs, 1))   # over every pair, as picks_mIoU
         for a in sorted({i["a"] for i in items}):
             its_a = [i for i in items if i["a"] == a]
             for i, k in zip(its_a, fem([i["h"] for i in its_a], [i["pick"] for i in its_a], cfg.keep_frac, cfg.em_iters)): i["pick"] = int(k)
     iou = lambda i: float(mask_iou(i["masks"][i["pick"]][None], gt(i)).max())
-    ious = np.array([iou(i) for i in items]); n_pairs = sum(len(it["image_labels"]) for it in its)
+    ious = np.array([iou(i) for i in items])
     kept = np.array([float(i["probs"][i["pick"]]) >= cfg.score_thresh for i in items], bool)
     res.update(picks_mIoU=float(ious.sum() / max(n_pairs, 1)), picks_iou50=float((ious >= 0.5).sum() / max(n_pairs, 1)),
                pairs=n_pairs, bank_n=int(kept.sum()), bank_mIoU=float(ious[kept].mean()) if kept.any() else 0.0,
@@ -603,9 +605,10 @@ def pretrain_objects(cache_dir: str | Path, exclude: Sequence[str] = (), n: int 
             synth(data, kind="scenes", n=n, size=size, seed=seed + 1, progress=False, val_frac=0.1, n_categories=n_categories,
                   n_composites=0, min_objects=1, max_objects=1, min_scale=0.5, max_scale=0.9, p_photo=1.0, p_texture_bg=0.0,
                   p_bg_colour=0.0, alpha=1e-4, p_unannotated=0.0)
+        drop = set(exclude)
         for split in ("train", "val"):                                   # drop every image of an excluded category
             d = load_json(data / f"{split}.json"); names = {c["id"]: c["name"] for c in d["categories"]}
-            keep = [im for im in d["images"] if im["image_labels"] and not any(names[c] in set(exclude) for c in im["image_labels"])]
+            keep = [im for im in d["images"] if im["image_labels"] and not any(names[c] in drop for c in im["image_labels"])]
             ids = {im["id"] for im in keep}
             save_json(dict(d, images=keep, annotations=[a for a in d["annotations"] if a["image_id"] in ids]), data / f"{split}_other.json")
     cfg = ExtractConfig(backbone="tiny", width=width, tiny_stride=stride, image_size=size, cls_steps=steps, cls_batch=batch,
