@@ -24,6 +24,12 @@ def _spec(tmp: Path, body: str, notebook: Path = TOY) -> Path:
     return p
 
 
+@pytest.mark.parametrize("path", sorted((ROOT / "ablations").glob("*.yaml")), ids=lambda p: p.stem)
+def test_every_committed_spec_loads(path):
+    "Each spec names an existing notebook, parameters it declares, and its name matches the file (the results file's name)."
+    spec = load_spec(path)
+    assert spec.notebook.exists() and spec.points and spec.name == path.stem
+
 def test_toy_spec_loads():
     spec = load_spec(ROOT / "ablations/toy.yaml")
     assert spec.notebook == TOY and len(spec.points) == 4 and spec.out_dir == Path.cwd() / "runs/ablate/toy"

@@ -8,10 +8,10 @@ import argparse, importlib, json, os, sys, time
 from pathlib import Path
 
 # %% auto #0
-__all__ = ['METHOD_MODULES', 'REPORT_IMAGES', 'DEMO_LEARNED', 'DEMO_ALL', 'DEMO_KEYS', 'COMMANDS', 'load_methods', 'method',
-           'method_help', 'build_parser', 'cmd_synth', 'cmd_eval', 'train_config', 'cmd_train', 'inference_overrides',
-           'resolve_ckpt', 'cmd_segment', 'cmd_ablate', 'cmd_bench', 'cmd_discover', 'run_demo', 'cmd_demo', 'run',
-           'main']
+__all__ = ['METHOD_MODULES', 'REPORT_IMAGES', 'DEMO_LEARNED', 'DEMO_ALL', 'DEMO_KEYS', 'EXACT_SPEC', 'EXACT_KEYS', 'COMMANDS',
+           'load_methods', 'method', 'method_help', 'build_parser', 'cmd_synth', 'cmd_eval', 'train_config',
+           'cmd_train', 'inference_overrides', 'resolve_ckpt', 'cmd_segment', 'cmd_ablate', 'cmd_bench', 'cmd_discover',
+           'exact_rows', 'run_demo', 'cmd_demo', 'run', 'main']
 
 # %% ../nbs/90_cli.ipynb #4dbd6529
 METHOD_MODULES = {"classical": "unseg.classical", "oracle": "unseg.oracle", "oracle-solo": "unseg.oracle_solo",
@@ -319,6 +319,30 @@ def _committed_rows(results: Path) -> dict:
                               train_s=60 * ch.get(f"{key}_train_minutes", 0), s_per_image=None, seconds=None, source=src)
     return rows
 
+EXACT_SPEC = "ablations/exact_paste_cpu.yaml"
+EXACT_KEYS = ["AP", "AP50", "AP75", "AP50_agnostic", "bank_mIoU"]
+
+def exact_rows(out: str | Path, spec_path: str | Path = EXACT_SPEC) -> dict:
+    """EXACT's `--all` rows on its own split: seed 0 of the spec's extracted-bank arms (pasting vs the same extracted masks
+    on the original images only) and the pasting arm with 0 training steps (the untrained control); class-aware mask AP.
+    Points run with `unseg.ablate.run_point` into `out/exact/` (a finished point is reused) and share the spec's cache."""
+    from unseg.ablate import load_spec, run_point
+    if not Path(spec_path).exists():
+        print(f"exact: {spec_path} not found (run the demo from the repository root): no EXACT rows", flush=True); return {}
+    spec = load_spec(spec_path)
+    arms = [p for p in spec.points if p.get("seed") == 0 and not p.get("bank") and p.get("method", "exact") == "exact"]
+    paste = [p for p in arms if p.get("n_paste_max", 4) > 0]; plain = [p for p in arms if p.get("n_paste_max", 4) == 0]
+    if not (paste and plain): raise ValueError(f"{spec_path}: field 'points': expected seed-0 extracted-bank points with and without pasting (n_paste_max 0)")
+    rows = {}
+    for name, slug, p in (("EXACT (extracted masks + paste)", "paste", paste[0]), ("extracted masks, no paste", "no_paste", plain[0]),
+                          ("EXACT (untrained control)", "control", dict(paste[0], steps=0))):
+        t0 = time.perf_counter(); print(f"--- exact: {name}", flush=True)
+        r = run_point(spec.notebook, p, Path(out) / "exact" / slug, timeout=spec.timeout)
+        if r["status"] != "ok": raise RuntimeError(f"exact demo row {name!r} failed: {r['error']}")
+        rows[name] = dict({k: r["metrics"].get(k) for k in EXACT_KEYS}, seconds=round(time.perf_counter() - t0, 1))
+        print(name + ": " + ", ".join(f"{k} {rows[name][k]:.3f}" for k in EXACT_KEYS if rows[name][k] is not None), flush=True)
+    return rows
+
 def run_demo(out: str | Path = "demo_out", preset: str | None = None, device: str = "auto", all_rows: bool = False,
              learned: list[str] | None = None, results: str | Path = "results") -> Path:
     "The main job: live rows beside their untrained controls, committed rows and claim tables, in `out/report.html`."
@@ -354,13 +378,14 @@ def run_demo(out: str | Path = "demo_out", preset: str | None = None, device: st
         for k_, v_ in discovery.items():
             print(f"{k_}: " + ", ".join(f"{kk} {v_[kk]:.3f}" for kk in ("hier_order", "knn_acc", "purity", "nmi", "novel_rate")))
         print(f"longtail: {time.perf_counter() - t0:.0f} s")
+    exact = exact_rows(out) if all_rows and preset == "cpu" else {}          # EXACT: class-aware, on its own low-data split
     committed = _committed_rows(results) if preset == "cpu" else {}
     table = {**rows, **{k: v for k, v in committed.items() if k.split(" ")[0] not in live}}
     print(format_table(table, keys=DEMO_KEYS))
     wall = time.perf_counter() - t_start
     record = dict(preset=preset, data=str(data), device=str(dev), threads=torch.get_num_threads(),
                   n_val=len(load_json(data / "val.json")["images"]), wall_s=round(wall, 1), rows=table,
-                  below_control=controls_below, discovery=discovery, date=time.strftime("%Y-%m-%d %H:%M"))
+                  below_control=controls_below, discovery=discovery, exact=exact, date=time.strftime("%Y-%m-%d %H:%M"))
     save_json(record, out / "demo.json", indent=1)
 
     rep = Report(f"unseg demo: class-agnostic instance segmentation on the {preset} scenes set")
@@ -381,6 +406,15 @@ def run_demo(out: str | Path = "demo_out", preset: str | None = None, device: st
                      "chance 0.5), 5-NN accuracy against the training masks, purity / NMI / named clusters at k = 2 x the "
                      "categories present, and the share of novel categories that own a cluster (`results/longtail_notes.md`).")
         rep.add_table({k: {kk: v.get(kk) for kk in DISCOVERY_KEYS} for k, v in discovery.items()}, floatfmt=".3f")
+    if exact:
+        rep.add_heading("EXACT (image-level labels only), class-aware")
+        rep.add_text("On EXACT's own low-data split (`data/scenes_exact`: 48 training images with image labels, 72 validation "
+                     "images, 6 categories): seed 0 of `ablations/exact_paste_cpu.yaml`'s extracted-bank arms. Class-aware "
+                     "mask AP (x100) beside the same detector trained on the original images with the same extracted masks, "
+                     "and the untrained control; `bank_mIoU` is the extracted masks' IoU with the ground truth "
+                     "(`results/exact_notes.md`).")
+        rep.add_table({k: {kk: None if v.get(kk) is None else round(100 * v[kk], 1) for kk in EXACT_KEYS} for k, v in exact.items()},
+                      floatfmt=".1f")
     trained = {k: v for k, v in runs.items() if v and (Path(v) / "metrics.jsonl").exists()}
     if trained:
         rep.add_heading("Training curves")

@@ -20,8 +20,9 @@ from .core import decode_masks, encode_masks, load_json, masks_to_boxes, save_js
 # %% auto #0
 __all__ = ['IMAGE_EXTS', 'INSTANCE_KEYS', 'IMAGENET_MEAN', 'IMAGENET_STD', 'VOC_CLASSES', 'load_image', 'CocoFormatError',
            'validate_coco', 'lvis_file_names', 'CocoFolder', 'ImageFolder', 'keep_instances', 'ItemTransform', 'Resize',
-           'RandomHFlip', 'RandomResizedCrop', 'Normalize', 'ColorJitter', 'Compose', 'collate', 'subset',
-           'voc_to_coco', 'is_voc', 'voc_folder', 'BSDSFolder', 'write_results', 'load_results']
+           'RandomHFlip', 'RandomResizedCrop', 'Normalize', 'ColorJitter', 'RandomBrightnessContrast',
+           'LargeScaleJitter', 'Compose', 'collate', 'subset', 'voc_to_coco', 'image_labels_coco', 'is_voc',
+           'voc_folder', 'BSDSFolder', 'write_results', 'load_results']
 
 # %% ../nbs/02_data.ipynb #2bfecf80
 IMAGE_EXTS = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff")
@@ -309,6 +310,19 @@ class ColorJitter(_ImageOnly):
     def __init__(self, brightness: float = 0.4, contrast: float = 0.4, saturation: float = 0.4, hue: float = 0.1):
         super().__init__(v2.ColorJitter(brightness, contrast, saturation, hue))
 
+class RandomBrightnessContrast(_ImageOnly):
+    "With probability `p`, scale brightness and contrast by factors in `[1 - b, 1 + b]` / `[1 - c, 1 + c]` (EXACT §4.1: p = 0.5)."
+    def __init__(self, brightness: float = 0.3, contrast: float = 0.3, p: float = 0.5):
+        super().__init__(v2.RandomApply([v2.ColorJitter(brightness=brightness, contrast=contrast)], p=p))
+
+class LargeScaleJitter(ItemTransform):
+    "Large-scale jitter (Ghiasi et al. 2021): resize by a factor in `scale`, then crop or pad (zeros) to `size`; instances cropped away are dropped."
+    def __init__(self, size: int | Sequence[int], scale: tuple[float, float] = (0.5, 1.5)):
+        if not 0 < scale[0] <= scale[1]: raise ValueError(f"LargeScaleJitter: scale={scale} must satisfy 0 < min <= max")
+        size = (size, size) if isinstance(size, int) else tuple(size)
+        super().__init__(v2.Compose([v2.ScaleJitter(size, scale_range=tuple(scale), antialias=True),
+                                     v2.RandomCrop(size, pad_if_needed=True)]))
+
 class Compose:
     "Apply item transforms in order; bare torchvision v2 transforms are wrapped in `ItemTransform`."
     def __init__(self, transforms: Sequence[Callable]):
@@ -386,6 +400,38 @@ def voc_to_coco(root: str | os.PathLike, split: str = "val", out: str | os.PathL
     out = root / "annotations" / f"voc_{split}.json" if out is None else Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     return save_json(dict(images=images, annotations=anns, categories=cats, info=dict(source=str(root), split=split)), out)
+
+# %% ../nbs/02_data.ipynb #c3e88648
+def image_labels_coco(images: str | os.PathLike, csv: str | os.PathLike, out: str | os.PathLike | None = None,
+                      categories: Sequence[str] | None = None, sep: str = ";") -> Path:
+    "A COCO file of `images` (a folder) whose images carry the `image_labels` of `csv` (`file_name`, `labels` columns); default `out` = `<images>/../labels.json`."
+    import csv as _csv
+    images, csv = Path(images), Path(csv)
+    if not images.is_dir(): raise FileNotFoundError(f"{images}: not a folder of images")
+    with open(csv, newline="") as f: rows = list(_csv.DictReader(f))
+    if not rows: raise ValueError(f"{csv}: no rows (expected a header 'file_name,labels' and one row per image)")
+    for col in ("file_name", "labels"):
+        if col not in rows[0]: raise ValueError(f"{csv}: no column {col!r} (header has {list(rows[0])}; expected 'file_name,labels')")
+    split = [[s.strip() for s in (r["labels"] or "").split(sep) if s.strip()] for r in rows]
+    names = list(categories) if categories else sorted({s for ls in split for s in ls if not s.isdigit()})
+    ids = {n: i + 1 for i, n in enumerate(names)}
+    imgs, seen = [], set()
+    for k, (r, ls) in enumerate(zip(rows, split), 2):                  # row 1 is the header
+        fn = (r["file_name"] or "").strip()
+        if not (images / fn).is_file(): raise FileNotFoundError(f"{csv}: row {k}, file_name={fn!r}: no such image in {images}")
+        if fn in seen: raise ValueError(f"{csv}: row {k}, file_name={fn!r}: listed twice (one row per image, labels joined by {sep!r})")
+        seen.add(fn)
+        labs = set()
+        for s in ls:
+            if s.isdigit() and 1 <= int(s) <= len(names): labs.add(int(s))
+            elif s in ids: labs.add(ids[s])
+            else: raise ValueError(f"{csv}: row {k}, labels: {s!r} is not a category (expected one of {names} or an id 1..{len(names)})")
+        with Image.open(images / fn) as im: W, H = im.size
+        imgs.append(dict(id=len(imgs) + 1, file_name=fn, height=H, width=W, image_labels=sorted(labs)))
+    if not any(im["image_labels"] for im in imgs): raise ValueError(f"{csv}: no image has a label (column 'labels', names joined by {sep!r})")
+    out = images.parent / "labels.json" if out is None else Path(out)
+    cats = [dict(id=i, name=n) for n, i in ids.items()]
+    return save_json(dict(images=imgs, annotations=[], categories=cats, info=dict(source=str(csv))), out)
 
 # %% ../nbs/02_data.ipynb #caa0a92a
 def is_voc(root: str | os.PathLike) -> bool:

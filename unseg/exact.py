@@ -4,7 +4,7 @@
 
 # %% ../nbs/70c_exact.ipynb #9e8bddde
 from __future__ import annotations
-import dataclasses, json, time
+import dataclasses, json, time, warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import ClassVar, Sequence
@@ -19,13 +19,27 @@ from . import oracle
 from .train import LoopConfig, Trainer, loop_config
 
 # %% auto #0
-__all__ = ['BACKGROUNDS', 'Config', 'ensure_data', 'build_bank', 'make_backgrounds', 'ComposedDataset', 'train', 'load',
-           'segment', 'evaluate_model', 'bank_quality', 'bench_paste', 'bench_train', 'gpu_run']
+__all__ = ['BACKGROUNDS', 'background_weights', 'Config', 'ensure_data', 'build_bank', 'make_backgrounds', 'ComposedDataset',
+           'train', 'load', 'segment', 'evaluate_model', 'bank_ious', 'bank_quality', 'show_bank', 'bench_paste',
+           'bench_train', 'gpu_run']
 
 # %% ../nbs/70c_exact.ipynb #d213c3f2
 BACKGROUNDS = ("original", "inpaint", "crop", "black", "generative")
 _EXTRACT_FIELDS = {f.name for f in dataclasses.fields(ExtractConfig)}
 _PASTE_FIELDS = {f.name for f in dataclasses.fields(PasteConfig)}
+
+def background_weights(spec: str, weights: str = "auto") -> list[float]:
+    "Sampling weights of the sources in `spec`: `auto` gives the original images 2/3 and the augmented backgrounds (inpaint, generative, crop, black) 1/3 together (uniform when only one kind is present), or '2,1,1' per source."
+    names = spec.split("+")
+    if weights != "auto":
+        try: w = [float(x) for x in str(weights).split(",")]
+        except ValueError: w = []
+        if len(w) != len(names) or min(w) < 0 or sum(w) <= 0:
+            raise ValueError(f"exact.Config.bg_weights={weights!r}: expected 'auto' or {len(names)} non-negative numbers joined by ',' (one per source of {spec!r})")
+        return [x / sum(w) for x in w]
+    aug = [n != "original" for n in names]            # the stand-ins for the paper's DALL-E backgrounds (no target objects)
+    if all(aug) or not any(aug): return [1 / len(names)] * len(names)
+    return [1 / 3 / sum(aug) if a else 2 / 3 for a in aug]   # the original images duplicated twice against the augmented pool: 2:1
 
 @dataclass
 class Config(oracle.MaskRCNNConfig):
@@ -62,8 +76,11 @@ class Config(oracle.MaskRCNNConfig):
     cls_batch: int = 8
     cls_lr: float = 2e-3
     cls_init: str = ""              # ResNet classifier: a backbone state dict to start from (see ExtractConfig)
+    backbone_ckpt: str = ""         # the Mask R-CNN's ResNet: a torchvision state dict to start from (ImageNet in the paper; unseg.extract.resnet_trunk)
     # backgrounds and paste (PasteConfig)
     backgrounds: str = "original+inpaint+generative"
+    bg_weights: str = "auto"            # auto: original images 2/3, augmented backgrounds 1/3 (the paper's originals x 2 vs ~10k DALL-E); or '2,1,1' per source
+    inpaint_bank: str = ""              # masks removed for inpaint / generative backgrounds: '' the training bank | gt | path of a saved ObjectBank
     n_synthetic: int = 0                # composites per epoch (0: 2 x training images)
     n_paste_min: int = 4
     n_paste_max: int = 4
@@ -80,12 +97,18 @@ class Config(oracle.MaskRCNNConfig):
         "gpu": dict(
         data="data/exact_gpu", run_dir="runs/exact/gpu", max_images=300, cls_width=48, cls_image_size=128, cls_steps=600,
         cls_batch=32, backbone="resnet50", fpn_channels=256, box_head_dim=1024, image_size=256, rpn_proposals=1000,
-        box_batch=256, steps=1200, batch_size=8, lr=3e-4, warmup_steps=100, amp="bf16", num_workers=6, log_every=50)}
+        box_batch=256, steps=1200, batch_size=8, lr=3e-4, warmup_steps=100, amp="bf16", num_workers=6, log_every=50),
+        "paper": dict(                                      # §4.1 on PASCAL VOC 2012 (data: the VOC root; converted once by unseg.data.voc_folder)
+        data="data/VOC2012", run_dir="runs/exact/paper", cls_backbone="resnet50", cls_image_size=448, cls_steps=8000, cls_batch=32,
+        cls_lr=1e-4, backbone="resnet50", fpn_channels=256, box_head_dim=1024, image_size=512, anchor_sizes=(32, 64, 128, 256, 512),
+        rpn_proposals=1000, box_batch=512, steps=18000, batch_size=16, lr=1e-4, warmup_steps=1000, lsj_scale=(0.1, 2.0),
+        colour_p=0.5, amp="bf16", num_workers=8, log_every=50, ckpt_every=1000)}
 
     def __post_init__(self):
         super().__post_init__()                                         # the loop fields
         bad = [b for b in self.backgrounds.split("+") if b not in BACKGROUNDS]
         if bad or not self.backgrounds: raise ValueError(f"exact.Config.backgrounds={self.backgrounds!r}: unknown source(s) {bad}; use '+' between {list(BACKGROUNDS)}")
+        background_weights(self.backgrounds, self.bg_weights)          # names the field when the weights do not fit
         if self.paste_in not in ("auto", "loop", "workers", "none"):
             raise ValueError(f"exact.Config.paste_in={self.paste_in!r}; expected auto | loop | workers | none")
         self.extract_config(); self.paste_config()          # their own checks name the field
@@ -98,7 +121,7 @@ class Config(oracle.MaskRCNNConfig):
         return PasteConfig(**{k: getattr(self, k) for k in _PASTE_FIELDS})
     def oracle_config(self) -> oracle.Config:
         names = {f.name for f in dataclasses.fields(oracle.MaskRCNNConfig)}
-        return make_config(oracle.Config, data=self.data, run_dir=self.run_dir, class_agnostic=False, hflip=False,
+        return make_config(oracle.Config, data=self.data, run_dir=self.run_dir, class_agnostic=False, hflip=False, backbone_ckpt=self.backbone_ckpt,
                            **{k: getattr(self, k) for k in names})
 
 
@@ -140,8 +163,10 @@ def build_bank(cfg: Config, run_dir: str | Path | None = None) -> tuple[ObjectBa
     return bank, items
 
 # %% ../nbs/70c_exact.ipynb #ae0977cf
-def make_backgrounds(spec: str, items: Sequence[dict], bank: ObjectBank, seed: int = 0) -> BackgroundSource:
-    "The background mix `spec` ('original+inpaint+...') from training items and their banked objects."
+def make_backgrounds(spec: str, items: Sequence[dict], bank: ObjectBank, seed: int = 0, weights: str = "auto",
+                     inpaint_masks: Sequence[torch.Tensor] | None = None) -> BackgroundSource:
+    """The background mix `spec` ('original+inpaint+...') from training items and their banked objects. `inpaint_masks`
+    (one `(N,H,W)` per item): what the inpaint / generative backgrounds remove (default: the bank's masks)."""
     imgs = [it["image"] for it in items]
     masks, labels = bank_masks(bank, [it["image_id"] for it in items], [tuple(im.shape[-2:]) for im in imgs])
     inpainted = None
@@ -151,23 +176,33 @@ def make_backgrounds(spec: str, items: Sequence[dict], bank: ObjectBank, seed: i
         elif name == "black": srcs.append(BlackBackground())
         elif name == "crop": srcs.append(CropBackground(imgs))
         elif name in ("inpaint", "generative"):
-            inpainted = inpainted or InpaintBackground(imgs, masks)
+            inpainted = inpainted or InpaintBackground(imgs, masks if inpaint_masks is None else inpaint_masks)
             srcs.append(inpainted if name == "inpaint" else PPCABackground(inpainted.images, seed=seed))
         else: raise ValueError(f"make_backgrounds: unknown source {name!r}; expected one of {list(BACKGROUNDS)}")
-    return srcs[0] if len(srcs) == 1 else MixedBackground(srcs)
+    return srcs[0] if len(srcs) == 1 else MixedBackground(srcs, background_weights(spec, weights))
+
+def _inpaint_masks(cfg: "Config", items: Sequence[dict]) -> list[torch.Tensor] | None:
+    "The masks `cfg.inpaint_bank` names for the training items (None: the training bank's own)."
+    if not cfg.inpaint_bank: return None
+    if cfg.inpaint_bank == "gt": b = ObjectBank.from_coco(Path(cfg.data) / cfg.train_split, max_images=len(items))
+    elif Path(cfg.inpaint_bank).exists(): b = ObjectBank.load(cfg.inpaint_bank)
+    else: raise FileNotFoundError(f"exact.Config.inpaint_bank={cfg.inpaint_bank!r}: no such bank file (expected '', 'gt' or a saved ObjectBank)")
+    return bank_masks(b, [it["image_id"] for it in items], [tuple(it["image"].shape[-2:]) for it in items])[0]
 
 class ComposedDataset(torch.utils.data.Dataset):
     "`n` training items: a background sample, composed with bank objects here (`paste=True`) or left for `PasteHook`."
     def __init__(self, backgrounds: BackgroundSource, bank: ObjectBank, cfg: PasteConfig, n: int, size: tuple[int, int],
-                 paste: bool = True, seed: int = 0):
+                 paste: bool = True, seed: int = 0, transforms=None):
         self.bg, self.bank, self.cfg, self.n, self.size, self.paste, self.seed = backgrounds, bank, cfg, n, tuple(size), paste, seed
+        self.transforms = transforms                                   # applied to the composite (LSJ, brightness / contrast)
     def __len__(self): return self.n
     def __getitem__(self, i):
         rng = np.random.default_rng([self.seed, i, int(torch.randint(2**31 - 1, ()))])   # new draw every epoch
         bg = self.bg.sample(rng, self.size)
         it = compose(bg, self.bank, rng, self.cfg) if self.paste else dict(
             bg, boxes=masks_to_boxes(bg["masks"]), parents=torch.full((len(bg["labels"]),), -1, dtype=torch.long))
-        return dict(it, image_id=i)
+        it = dict(it, image_id=i)
+        return self.transforms(it) if self.transforms else it
 
 # %% ../nbs/70c_exact.ipynb #c3eee250
 def _paste_in(cfg: Config) -> str:
@@ -180,14 +215,19 @@ def train(cfg: Config | None = None) -> Path:
     "Extract, compose and train EXACT's Mask R-CNN; returns `cfg.run_dir` (checkpoint at `ckpt/last.pt`)."
     cfg = cfg or make_config(Config)
     seed_everything(cfg.seed); run_dir = Path(cfg.run_dir); t0 = time.perf_counter()
-    if Path(cfg.data).name.startswith("exact_") and not (Path(cfg.data) / cfg.train_split).exists(): ensure_data(cfg.data, seed=cfg.seed)
+    from unseg.data import is_voc, voc_folder
+    if is_voc(cfg.data): cfg = dataclasses.replace(cfg, data=str(voc_folder(cfg.data)))   # VOC 2012 layout -> COCO files beside it, once
+    elif Path(cfg.data).name.startswith("exact_") and not (Path(cfg.data) / cfg.train_split).exists(): ensure_data(cfg.data, seed=cfg.seed)
+    if cfg.preset_used == "paper" and not (cfg.backbone_ckpt and cfg.cls_init):
+        warnings.warn("exact paper preset: the paper starts the classifier and the Mask R-CNN from ImageNet weights; pass cls_init=PATH and "
+                      "backbone_ckpt=PATH (torchvision ResNet-50 state dicts), or the run trains from scratch and will not match §4")
     bank, items = build_bank(cfg, run_dir); t_bank = time.perf_counter() - t0
     cat_ids = CocoFolder(Path(cfg.data) / cfg.train_split, with_masks=False).cat_ids
     to_contig, _ = oracle.label_maps(cat_ids)
-    bgs = make_backgrounds(cfg.backgrounds, items, bank, cfg.seed)
+    bgs = make_backgrounds(cfg.backgrounds, items, bank, cfg.seed, cfg.bg_weights, _inpaint_masks(cfg, items))
     where, pc = _paste_in(cfg), cfg.paste_config()
     ds = ComposedDataset(bgs, bank, pc, cfg.n_synthetic or 2 * len(items), tuple(items[0]["image"].shape[-2:]),
-                         paste=where == "workers", seed=cfg.seed)
+                         paste=where == "workers", seed=cfg.seed, transforms=oracle.detector_transforms(cfg))
     hooks = [PasteHook(PasteSampler(bank, pc, canvas=64, seed=cfg.seed))] if where == "loop" else []
     ocfg = cfg.oracle_config()
     model = oracle.build_model(len(cat_ids) + 1, ocfg)
@@ -221,18 +261,53 @@ def evaluate_model(model, data: str | Path, split: str = "val.json", out: str | 
     m = evaluate(gt, res); ca = evaluate(gt, res, class_agnostic=True)
     return dict(AP=m["AP"], AP50=m["AP50"], AP75=m["AP75"], AP50_agnostic=ca["AP50"])
 
-def bank_quality(bank: ObjectBank, ann_file: str | Path) -> dict:
-    "Mean IoU of banked masks with the best same-class ground-truth instance of their image, and the share above 0.5."
+def bank_ious(bank: ObjectBank, ann_file: str | Path) -> np.ndarray:
+    "Per banked object: its IoU with the best same-class ground-truth instance of its image (0 when the image has none)."
     ds = CocoFolder(ann_file); pos = {iid: k for k, iid in enumerate(ds.ids)}
     ious = []
     for m, (x0, y0, x1, y1), l, iid in zip(bank.masks, bank.boxes, bank.labels, bank.image_ids):
+        if iid not in pos: raise ValueError(f"{ann_file}: the bank's image_id {iid} is not in it (a bank of another split?)")
         it = ds[pos[iid]]; gm = it["masks"][it["labels"] == l]
         if gm.shape[0] == 0: ious.append(0.0); continue
         full = torch.zeros(gm.shape[-2:], dtype=torch.bool); full[y0:y1, x0:x1] = torch.from_numpy(m)
         inter = (gm & full).flatten(1).sum(1).float(); union = (gm | full).flatten(1).sum(1).float()
         ious.append(float((inter / union).max()))
-    a = np.asarray(ious)
+    return np.asarray(ious, dtype=np.float64)
+
+def bank_quality(bank: ObjectBank, ann_file: str | Path) -> dict:
+    "Mean IoU of banked masks with the best same-class ground-truth instance of their image, and the share above 0.5."
+    a = bank_ious(bank, ann_file)
     return dict(n=len(a), mIoU=float(a.mean()) if len(a) else 0.0, iou50=float((a > 0.5).mean()) if len(a) else 0.0)
+
+def show_bank(bank: ObjectBank, ann_file: str | Path | None = None, per_class: int = 8, names: dict | None = None,
+              order: str = "score", size: float = 1.2, seed: int = 0):
+    """The object bank as a per-class grid: one row per category, `per_class` objects on grey, titled with the classifier
+    score and (with `ann_file`, the ground truth of the bank's images) the IoU with the best same-class instance.
+    `order`: score (highest first), iou (worst first: where extraction fails) or random."""
+    import matplotlib.pyplot as plt
+    if len(bank) == 0: raise ValueError("show_bank: the bank is empty")
+    if order not in ("score", "iou", "random"): raise ValueError(f"show_bank: order={order!r}; expected score | iou | random")
+    ious = bank_ious(bank, ann_file) if ann_file is not None else None
+    if order == "iou" and ious is None: raise ValueError("show_bank: order='iou' needs ann_file (the ground truth)")
+    if names is None and ann_file is not None: names = {c["id"]: c["name"] for c in load_json(ann_file)["categories"]}
+    labels = np.asarray(bank.labels); cats = sorted(set(bank.labels)); g = np.random.default_rng(seed)
+    fig, axes = plt.subplots(len(cats), per_class, figsize=(size * per_class, size * 1.25 * len(cats)), squeeze=False)
+    for r, c in enumerate(cats):
+        idx = np.flatnonzero(labels == c)
+        key = {"score": lambda: -np.asarray(bank.scores)[idx], "iou": lambda: ious[idx], "random": lambda: g.random(len(idx))}[order]()
+        idx = idx[np.argsort(key, kind="stable")][:per_class]
+        for k, ax in enumerate(axes[r]):
+            ax.axis("off")
+            if k >= len(idx): continue
+            i = idx[k]; m = bank.masks[i][..., None]
+            ax.imshow(np.where(m, bank.crops[i], 128).astype(np.uint8))
+            t = f"{bank.scores[i]:.2f}" + (f" IoU {ious[i]:.2f}" if ious is not None else "")
+            ax.set_title(t, fontsize=7, color="C3" if ious is not None and ious[i] < 0.5 else "k")
+        axes[r][0].text(-0.1, 0.5, (names or {}).get(c, str(c)), transform=axes[r][0].transAxes, ha="right", va="center", fontsize=8)
+    q = f"; mean IoU {ious.mean():.2f}, IoU > 0.5: {(ious > 0.5).mean():.0%}" if ious is not None else ""
+    fig.suptitle(f"object bank: {len(bank)} objects, {len(cats)} classes{q}", fontsize=9)
+    fig.tight_layout()
+    return fig
 
 # %% ../nbs/70c_exact.ipynb #2eb5dafb
 from .bench import compare, register_bench, timeit

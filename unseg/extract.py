@@ -25,7 +25,7 @@ __all__ = ['EXTRACT_MODES', 'CLASSIFIER_FIELDS', 'ExtractConfig', 'MultiLabelNet
            'classifier_loss', 'softmax_loss', 'train_classifier', 'load_classifier', 'filter_proposals',
            'mean_distance', 'segment_crops', 'fit_gaussian', 'mahalanobis', 'm_step', 'fem', 'ObjectBank', 'class_cams',
            'extract', 'toy_scenes', 'proposals_for', 'extract_coco', 'classifier_scores', 'oracle_anchors',
-           'random_anchors', 'extraction_quality', 'cached_classifier', 'pretrain_objects']
+           'random_anchors', 'extraction_quality', 'cached_classifier', 'pretrain_objects', 'resnet_trunk']
 
 # %% ../nbs/70a_extract.ipynb #2438ad92
 EXTRACT_MODES = ("fem", "step1", "cam")
@@ -587,15 +587,18 @@ def cached_classifier(ann_file: str | Path, cfg: ExtractConfig, cache_dir: str |
 
 # %% ../nbs/70a_extract.ipynb #e77d0f68
 def pretrain_objects(cache_dir: str | Path, exclude: Sequence[str] = (), n: int = 3000, size: int = 64, n_categories: int = 100,
-                     steps: int = 1500, width: int = 32, stride: int = 8, batch: int = 32, loss: str = "bce", seed: int = 0, device: str = "cpu") -> Path:
+                     steps: int = 1500, width: int = 32, stride: int = 8, batch: int = 32, loss: str = "bce", seed: int = 0, device: str = "cpu",
+                     backbone: str = "tiny") -> Path:
     """A classifier trunk pre-trained on single-object `scenes` images of other categories: our stand-in for the paper's
     ImageNet weights, which cannot be downloaded here. Categories named in `exclude` (the target set's) are left out, so
     the trunk has never seen a target class; shapes and textures are shared, as ImageNet shares them with VOC.
-    Trained with `loss` (bce, as the target classifier; softmax learnt slower here) into `cache_dir/objects_<hash>` (reused when there); returns the checkpoint path."""
+    Trained with `loss` (bce, as the target classifier; softmax learnt slower here) into `cache_dir/objects_<hash>` (reused when there); returns the checkpoint path.
+    `backbone`: tiny (the classifier's trunk) or a torchvision ResNet (the detector's; `resnet_trunk` turns it into a `backbone_ckpt`)."""
     import hashlib, json
     from unseg.core import save_json
     from unseg.synth import synth
     key = dict(n=n, size=size, n_categories=n_categories, steps=steps, width=width, stride=stride, batch=batch, loss=loss, seed=seed, exclude=sorted(exclude))
+    if backbone != "tiny": key["backbone"] = backbone                # (tiny keeps the hash of the runs cached before this option)
     root = Path(cache_dir) / f"objects_{hashlib.sha1(json.dumps(key, sort_keys=True).encode()).hexdigest()[:10]}"
     ck = root / "classifier" / "ckpt" / "last.pt"
     if ck.exists() and load_checkpoint(ck).get("step", 0) >= steps: return ck
@@ -611,8 +614,24 @@ def pretrain_objects(cache_dir: str | Path, exclude: Sequence[str] = (), n: int 
             keep = [im for im in d["images"] if im["image_labels"] and not any(names[c] in drop for c in im["image_labels"])]
             ids = {im["id"] for im in keep}
             save_json(dict(d, images=keep, annotations=[a for a in d["annotations"] if a["image_id"] in ids]), data / f"{split}_other.json")
-    cfg = ExtractConfig(backbone="tiny", width=width, tiny_stride=stride, image_size=size, cls_steps=steps, cls_batch=batch,
+    cfg = ExtractConfig(backbone=backbone, width=width, tiny_stride=stride, image_size=size, cls_steps=steps, cls_batch=batch,
                         cls_loss=loss, cls_colour=True)
     m = train_classifier(data / "train_other.json", cfg, root / "classifier", device=device, seed=seed)
     save_json(dict(key, **classifier_scores(m, data / "val_other.json", size)), root / "pretrain.json", indent=1)
     return ck
+
+def resnet_trunk(ckpt: str | Path, out: str | Path | None = None) -> Path:
+    "The ResNet trunk of a `MultiLabelNet` checkpoint as a torchvision state dict (`conv1.*`, `layer1.*`, ...; no fc) at `out` (default: beside it, `trunk.pth`): a detector's `backbone_ckpt`."
+    ck = load_checkpoint(ckpt); sd = ck.get("model") if isinstance(ck, dict) else None
+    rc = ck.get("run_config", {}) if isinstance(ck, dict) else {}
+    if not isinstance(sd, dict) or not str(rc.get("backbone", "")).startswith("res"):
+        raise ValueError(f"{ckpt}: not a ResNet classifier checkpoint (run_config backbone={rc.get('backbone')!r}; expected 'resnet18', ...)")
+    names = ["conv1", "bn1", "relu", "maxpool", "layer1", "layer2", "layer3", "layer4"]   # torchvision ResNet children, fc and avgpool dropped
+    trunk = {}
+    for k, v in sd.items():
+        if not k.startswith("body."): continue
+        i, rest = k[5:].split(".", 1)
+        trunk[f"{names[int(i)]}.{rest}"] = v
+    out = Path(out) if out else Path(ckpt).parent / "trunk.pth"
+    tmp = out.with_suffix(".tmp"); torch.save(trunk, tmp); tmp.replace(out)
+    return out

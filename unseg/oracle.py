@@ -18,13 +18,13 @@ from torchvision.models.detection.mask_rcnn import MaskRCNNHeads, MaskRCNNPredic
 from torchvision.models.detection.anchor_utils import AnchorGenerator
 from torchvision.ops.feature_pyramid_network import LastLevelMaxPool
 from .core import Instances, Method, get_device, make_config, register_method, seed_everything
-from .data import CocoFolder, Compose, RandomHFlip, collate
+from .data import CocoFolder, Compose, LargeScaleJitter, RandomBrightnessContrast, RandomHFlip, collate
 from .synth import ensure_dataset
 from .train import LoopConfig, Trainer, load_checkpoint, loop_config
 
 # %% auto #0
-__all__ = ['MaskRCNNConfig', 'Config', 'label_maps', 'build_model', 'make_loss_fn', 'train_categories', 'train', 'load_weights',
-           'load', 'segment']
+__all__ = ['MaskRCNNConfig', 'Config', 'label_maps', 'build_model', 'make_loss_fn', 'train_categories', 'detector_transforms',
+           'train', 'load_weights', 'load', 'segment']
 
 # %% ../nbs/11_oracle.ipynb #60bdbe42
 @dataclass
@@ -46,6 +46,8 @@ class MaskRCNNConfig(LoopConfig):
     detections: int = 100                # detections per image at test time
     score_thresh: float = 0.05           # detections below this score are dropped
     mask_thresh: float = 0.5             # mask probability -> bool mask
+    lsj_scale: tuple = ()                # large-scale jitter (min, max) resize factor, then crop / pad to image_size; () off (EXACT: (0.5, 1.5))
+    colour_p: float = 0.0                # probability of random brightness and contrast (EXACT §4.1: 0.5)
     steps: int = 500
     lr: float = 0.001
     clip_grad: float = 5.0
@@ -140,12 +142,21 @@ def train_categories(categories: list[dict], which: str = "all") -> list[int]:
     if which not in ("all", "base"): raise ValueError(f"oracle.Config.categories: expected 'all' or 'base', got {which!r}")
     return [c["id"] for c in categories if which == "all" or c.get("split", "base") != "novel"]
 
+def detector_transforms(cfg: MaskRCNNConfig, hflip: bool = False) -> Compose | None:
+    "The training augmentation of `cfg`: horizontal flip, large-scale jitter, brightness / contrast (None when all are off)."
+    if cfg.lsj_scale and len(cfg.lsj_scale) != 2:
+        raise ValueError(f"lsj_scale={list(cfg.lsj_scale)}: expected [] (off) or [min, max] resize factors, e.g. [0.5, 1.5]")
+    if not 0 <= cfg.colour_p <= 1: raise ValueError(f"colour_p={cfg.colour_p}: expected a probability in [0, 1]")
+    t = ([RandomHFlip(0.5)] if hflip else []) + ([LargeScaleJitter(cfg.image_size, tuple(cfg.lsj_scale))] if cfg.lsj_scale else []) \
+        + ([RandomBrightnessContrast(p=cfg.colour_p)] if cfg.colour_p > 0 else [])
+    return Compose(t) if t else None
+
 def train(cfg: Config | None = None) -> Path:
     "Train the oracle on `cfg.data/cfg.train_split`; returns `cfg.run_dir` (checkpoint at `ckpt/last.pt`)."
     cfg = cfg or make_config(Config)
     seed_everything(cfg.seed)
     ensure_dataset(cfg.data, files=(cfg.train_split,))                  # data/scenes_<tier> is generated on demand
-    ds = CocoFolder(Path(cfg.data) / cfg.train_split, transforms=Compose([RandomHFlip(0.5)]) if cfg.hflip else None)
+    ds = CocoFolder(Path(cfg.data) / cfg.train_split, transforms=detector_transforms(cfg, cfg.hflip))
     kept = train_categories(ds.categories, cfg.categories)
     cat_ids = [1] if cfg.class_agnostic else kept
     to_contig, _ = label_maps(kept)
