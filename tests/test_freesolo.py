@@ -89,6 +89,10 @@ def test_paper_preset_one_step_on_the_coco_layout(tmp_path, monkeypatch):
     assert (cfg.backbone, cfg.solo_grids, cfg.solo_head_channels, cfg.solo_optimizer, cfg.solo_schedule, cfg.solo_clip_grad,
             cfg.solo_max_pos, cfg.solo_freeze_bn, cfg.solo_drop_empty, cfg.solo_steps * cfg.solo_batch_size) == \
            ("resnet101", (40, 36, 24, 16, 12), 512, "sgd", "constant", None, 0, True, True, 30000 * 16)
+    assert (cfg.solo_train_short, cfg.solo_train_max_size, cfg.solo_strong_view, cfg.solo_level_mean, cfg.solo_rank_maskness) == \
+           ((640, 672, 704, 736, 768, 800), 1333, True, True, True)
+    assert (cfg.freemask_query_grid, cfg.freemask_position_filters, cfg.densecl_queue_pool, cfg.selftrain_top_first,
+            cfg.solo_official_init) == ("floor", "official", "raw", True, True)
     assert make_config(Config, "paper-r50").backbone == "resnet50"
     monkeypatch.setenv("UNSEG_ALLOW_TIERS", "1")                 # a deliberate one-step run of the paper preset
     with pytest.raises(ValueError, match="backbone_ckpt: the paper preset starts from DenseCL"):
@@ -96,7 +100,8 @@ def test_paper_preset_one_step_on_the_coco_layout(tmp_path, monkeypatch):
         train(make_config(Config, "paper", images=str(root / "[tu][rn]*2017" / "*.jpg"), run_dir=str(tmp_path / "x")))
     over = dict(images=str(root / "[tu][rn]*2017" / "*.jpg"), run_dir=str(tmp_path / "run"), backbone="resnet18",
                 backbone_ckpt=str(_d2_pkl(tmp_path / "r18.pkl")), freemask_image_size=256, freemask_min_masks=0,
-                solo_image_size=256, solo_test_size=256, solo_steps=1, solo_batch_size=1, solo_warmup_steps=1,
+                solo_image_size=256, solo_test_size=256, solo_train_short=(224, 256), solo_train_max_size=400,
+                solo_steps=1, solo_batch_size=1, solo_warmup_steps=1,
                 selftrain_rounds=0, device="cpu", num_workers=0, progress=False, freemask_min_maskness=0.0)
     from unseg.freesolo import train
     out = train(make_config(Config, "paper", **over))
@@ -138,3 +143,21 @@ def test_solo_fields_default_to_solo_config():
                 "max_proj", "avg_weight", "pairwise_weight"}          # the pipeline's own cpu-tier values, set on purpose
     differ = {k: (v, solo[k]) for k, v in mine.items() if k in solo and k not in cpu_tier and v != solo[k]}
     assert not differ, differ
+
+
+def test_relabel_filter_order(tmp_path, monkeypatch):
+    "selftrain_top_first: the official script cuts to the top max_per_img before the width filter; unseg's default filters first."
+    import numpy as np, torch
+    from PIL import Image
+    from unseg import freesolo
+    from unseg.core import Instances
+    (tmp_path / "imgs").mkdir()
+    Image.fromarray(np.zeros((32, 40, 3), np.uint8)).save(tmp_path / "imgs" / "a.png")
+    m = torch.zeros(3, 32, 40, dtype=torch.bool)
+    m[0, 5:20, 0:40] = True; m[1, 5:15, 5:15] = True; m[2, 20:30, 20:30] = True          # the best mask spans the width
+    monkeypatch.setattr(freesolo, "segment_solo", lambda model, images: [Instances(m, torch.tensor([0.9, 0.8, 0.7]))])
+    n = {}
+    for top_first in (False, True):
+        out = freesolo.relabel(None, tmp_path / "imgs", tmp_path / f"l{top_first}.json", thr=0.3, max_per_img=2, top_first=top_first)
+        n[top_first] = [round(a["score"], 2) for a in json.loads(out.read_text())["annotations"]]
+    assert n == {False: [0.8, 0.7], True: [0.8]}

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 CASES = ["oracle", "oracle-solo", "pixel-embedding", "hierarchical-grouping", "longtail", "exact",
-         "solo-sem0", "solo-no-emb", "freesolo-pipeline"]
+         "solo-sem0", "solo-no-emb", "solo-paper-recipe", "freesolo-pipeline"]
 
 def _worker(case: str, data: Path, out: Path):
     import torch, torch.distributed as dist
@@ -33,6 +33,10 @@ def _worker(case: str, data: Path, out: Path):
         from unseg.solo import SOLOConfig, train_solo
         train_solo(make_config(SOLOConfig, "smoke", train_json=str(data / "train.json"), steps=3, batch_size=2, image_size=64,
                                sem_weight=0.0 if case == "solo-sem0" else 4.0, **common))
+    elif case == "solo-paper-recipe":                  # multi-scale padded batches, strong views with copy-paste, per-level losses
+        from unseg.solo import SOLOConfig, train_solo
+        train_solo(make_config(SOLOConfig, "smoke", train_json=str(data / "train.json"), steps=2, batch_size=2, image_size=64,
+                               train_short=(48, 64), train_max_size=96, strong_view=True, level_mean=True, **common))
     elif case == "freesolo-pipeline":
         from unseg import freesolo as m
         m.train(make_config(m.Config, "smoke", data=str(data), selftrain_rounds=1, densecl_batch_size=2, freemask_image_size=64,

@@ -143,8 +143,10 @@ def info_nce(q: torch.Tensor, k: torch.Tensor, queue: torch.Tensor, tau: float) 
 class DenseCL(nn.Module):
     "DenseCL: query encoder, momentum key encoder, global and dense queues; `forward(im_q, im_k) -> loss dict`."
     def __init__(self, backbone: str = "resnet18", dim: int = 128, queue_size: int = 65536, tau: float = 0.2,
-                 loss_lambda: float = 0.5):
+                 loss_lambda: float = 0.5, queue_pool: str = "normalised"):
         super().__init__()
+        if queue_pool not in ("normalised", "raw"): raise ValueError(f"DenseCL queue_pool={queue_pool!r}; expected 'normalised' or 'raw'")
+        self.queue_pool = queue_pool     # dense-queue entry: mean of the unit dense keys, or (official) the pooled raw projection
         self.encoder_q = DenseCLEncoder(backbone, dim)
         self.encoder_k = copy.deepcopy(self.encoder_q)
         for p in self.encoder_k.parameters(): p.requires_grad_(False)
@@ -165,8 +167,8 @@ class DenseCL(nn.Module):
         q = F.normalize(q.float(), dim=1)                                     # (B, D)
         qd = F.normalize(qd.float().flatten(2), dim=1)                        # (B, D, S)
         with torch.no_grad():
-            c5k, k, kd = self.encoder_k(im_k)
-            k, kd = F.normalize(k.float(), dim=1), F.normalize(kd.float().flatten(2), dim=1)
+            c5k, k, kd_raw = self.encoder_k(im_k)
+            k, kd = F.normalize(k.float(), dim=1), F.normalize(kd_raw.float().flatten(2), dim=1)
             bq = F.normalize(c5q.detach().float().flatten(2), dim=1)           # backbone features (B, C, S)
             bk = F.normalize(c5k.float().flatten(2), dim=1)
             t_star = torch.einsum("bcs,bct->bst", bq, bk).argmax(2)            # t* = argmax_t cos(b^q_s, b^k_t)  (B, S)
@@ -175,7 +177,9 @@ class DenseCL(nn.Module):
         l_global = info_nce(q, k, self.queue.clone(), self.tau)
         l_dense = info_nce(qd.transpose(1, 2).reshape(-1, D), k_pos.transpose(1, 2).reshape(-1, D), self.queue2.clone(), self.tau)
         loss = (1 - self.loss_lambda) * l_global + self.loss_lambda * l_dense  # L = (1-lambda) L_g + lambda L_d
-        if self.training: self._enqueue(k, F.normalize(kd.mean(2), dim=1))
+        if self.training:
+            pooled = kd.mean(2) if self.queue_pool == "normalised" else kd_raw.float().flatten(2).mean(2)   # official: normalize(avgpool(raw))
+            self._enqueue(k, F.normalize(pooled, dim=1))
         return dict(loss=loss, loss_global=l_global.detach(), loss_dense=l_dense.detach())
 
 # %% ../nbs/50a_densecl.ipynb #a8457cf1
@@ -220,6 +224,7 @@ class DenseCLConfig(LoopConfig):
     queue_size: int = 2048          # 65536 in the paper
     tau: float = 0.2
     loss_lambda: float = 0.5
+    queue_pool: str = "normalised"  # dense-queue entry: mean of the unit dense keys | raw (official: normalize(avgpool(raw projection)))
     ema_momentum: float = 0.99     # key-encoder EMA m (0.999 in the paper); not SGD's momentum (LoopConfig.momentum)
     crop_size: int = 96            # 224 in the paper
     crop_scale_min: float = 0.2
@@ -241,7 +246,7 @@ def train_densecl(cfg: DenseCLConfig | None = None, **overrides) -> Path:
     cfg = make_config(DenseCLConfig, **overrides) if cfg is None else dataclasses.replace(cfg, **overrides)
     seed_everything(cfg.seed)
     ds = TwoViews(cfg.source, cfg.crop_size, (cfg.crop_scale_min, 1.0))
-    model = DenseCL(cfg.backbone, cfg.dim, cfg.queue_size, cfg.tau, cfg.loss_lambda)
+    model = DenseCL(cfg.backbone, cfg.dim, cfg.queue_size, cfg.tau, cfg.loss_lambda, cfg.queue_pool)
     if cfg.init_ckpt: load_backbone_weights(model.encoder_q.backbone, cfg.init_ckpt)
     ema = EMAHook(lambda t: t.model.encoder_k, lambda t: t.model.encoder_q, momentum=cfg.ema_momentum, save_state=False)
     run_cfg = {**{k: v for k, v in dataclasses.asdict(cfg).items() if k != "presets"},

@@ -16,8 +16,8 @@ from .densecl import ResNetBackbone, build_backbone, image_source
 from .train import amp_dtype, autocast
 
 # %% auto #0
-__all__ = ['matrix_nms', 'naive_matrix_nms', 'pyramid_queries', 'free_mask_maps', 'FreeMaskConfig', 'embed', 'free_mask',
-           'planted_features', 'FreeMask', 'resize_short', 'segment_freemask', 'generate_pseudo_labels']
+__all__ = ['matrix_nms', 'naive_matrix_nms', 'pyramid_queries', 'free_mask_maps', 'FreeMaskConfig', 'embed', 'position_filter',
+           'free_mask', 'planted_features', 'FreeMask', 'resize_short', 'segment_freemask', 'generate_pseudo_labels']
 
 # %% ../nbs/50b_freemask.ipynb #6a4e3a3c
 def matrix_nms(masks: torch.Tensor, scores: torch.Tensor, labels: torch.Tensor | None = None, kernel: str = "gaussian",
@@ -59,21 +59,26 @@ def naive_matrix_nms(masks, scores, sigma: float = 2.0, kernel: str = "gaussian"
     return out
 
 # %% ../nbs/50b_freemask.ipynb #9b3e062c
-def pyramid_queries(feats: torch.Tensor, scales=(1.0, 0.5, 0.25)) -> torch.Tensor:
-    "Queries `(B, Nq, E)`: the features `(B, E, h, w)` bilinearly resized by each scale, flattened and concatenated."
+def pyramid_queries(feats: torch.Tensor, scales=(1.0, 0.5, 0.25), grid: str = "round") -> torch.Tensor:
+    """Queries `(B, Nq, E)`: the features `(B, E, h, w)` bilinearly resized by each scale, flattened and concatenated.
+    `grid`: round (`round(h s)` cells, resampled by size) or floor (the official `scale_factor=s`: `floor(h s)` cells, 1/s sampling)."""
     if not len(scales) or any(s <= 0 or s > 1 for s in scales): raise ValueError(f"free mask: scales must be in (0, 1], got {scales}")
+    if grid not in ("round", "floor"): raise ValueError(f"free mask: grid={grid!r}; expected 'round' or 'floor'")
     h, w = feats.shape[-2:]; qs = []
     for s in scales:
+        if grid == "floor":
+            q = feats if s == 1 else F.interpolate(feats, scale_factor=s, mode="bilinear", align_corners=False)
+            qs.append(q.flatten(2)); continue
         size = (max(1, round(h * s)), max(1, round(w * s)))
         q = feats if size == (h, w) else F.interpolate(feats, size=size, mode="bilinear", align_corners=False)
         qs.append(q.flatten(2))                                                   # (B, E, h_s w_s)
     return torch.cat(qs, 2).transpose(1, 2)                                        # (B, Nq, E), Nq = sum_s h_s w_s
 
-def free_mask_maps(feats: torch.Tensor, scales=(1.0, 0.5, 0.25), tau: float = 0.5):
+def free_mask_maps(feats: torch.Tensor, scales=(1.0, 0.5, 0.25), tau: float = 0.5, grid: str = "round"):
     "Soft masks `(B, Nq, h, w)`, maskness `(B, Nq)`, areas `(B, Nq)` and queries `(B, Nq, E)` of features `(B, E, h, w)`."
     if feats.ndim != 4: raise ValueError(f"free mask: expected features (B, E, h, w), got {tuple(feats.shape)}")
     feats = feats.float(); B, E, h, w = feats.shape
-    Q = pyramid_queries(feats, scales)                                             # (B, Nq, E)
+    Q = pyramid_queries(feats, scales, grid)                                             # (B, Nq, E)
     K = F.normalize(feats.flatten(2), dim=1)                                       # K' (B, E, hw)
     S = F.normalize(Q, dim=2) @ K                                                  # S_q,ij = cos(Q_q, K_ij)  (B, Nq, hw)
     lo, hi = S.amin(2, keepdim=True), S.amax(2, keepdim=True)
@@ -104,6 +109,8 @@ class FreeMaskConfig:
     max_width_frac: float = 0.95   # code: drop masks whose box width >= 0.95 W (>= 1 = off)
     min_maskness: float = 0.7      # keep decayed maskness >= this
     emb_dim: int = 128             # code: query vector interpolated to 128-d (0 = keep the full vector)
+    query_grid: str = "round"      # round (by size) | floor (official: scale_factor, floor(h s) cells)
+    position_filters: str = "box"  # box (the tight box's centre and width) | official (row-projection centre of mass, occupied columns)
     min_masks: int = 1             # fewer pseudo masks than this is an error naming the threshold to change (0: allow none)
     batch_size: int = 8
     amp: str = "auto"
@@ -117,6 +124,8 @@ class FreeMaskConfig:
     def __post_init__(self):
         if not 0 < self.tau < 1: raise ValueError(f"FreeMaskConfig.tau: expected a value in (0, 1), got {self.tau}")
         if self.feature not in ("res2", "res3", "res4", "res5"): raise ValueError(f"FreeMaskConfig.feature: expected res2..res5, got {self.feature!r}")
+        if self.position_filters not in ("box", "official"): raise ValueError(f"FreeMaskConfig.position_filters: expected 'box' or 'official', got {self.position_filters!r}")
+        if self.query_grid not in ("round", "floor"): raise ValueError(f"FreeMaskConfig.query_grid: expected 'round' or 'floor', got {self.query_grid!r}")
 
 
 def embed(Q: torch.Tensor, dim: int) -> torch.Tensor:
@@ -125,10 +134,25 @@ def embed(Q: torch.Tensor, dim: int) -> torch.Tensor:
     sh = Q.shape
     return F.interpolate(Q.reshape(-1, 1, sh[-1]).float(), size=dim, mode="linear", align_corners=False).view(*sh[:-1], dim)
 
+def position_filter(masks: torch.Tensor, boxes: torch.Tensor, cfg: FreeMaskConfig) -> torch.Tensor:
+    """Which masks `(..., H, W)` pass the released code's position filters: not centred in the top `top_frac` band, and
+    narrower than `max_width_frac` of the image. `box`: the tight box's centre and width; `official`: the centre of mass
+    of the row projection and the number of occupied columns (they differ on disconnected masks)."""
+    H, W = masks.shape[-2:]; keep = torch.ones(masks.shape[:-2], dtype=torch.bool, device=masks.device)
+    if cfg.position_filters == "official":
+        rows = masks.sum(-1).float()                                               # pixels per row (..., H)
+        cy = (rows * torch.arange(H, dtype=torch.float32, device=masks.device)).sum(-1) / rows.sum(-1).clamp_min(1)
+        if cfg.top_frac > 0: keep &= cy > cfg.top_frac * H
+        if cfg.max_width_frac < 1: keep &= masks.any(-2).sum(-1) < cfg.max_width_frac * W   # occupied columns
+    else:
+        if cfg.top_frac > 0: keep &= (boxes[..., 1] + boxes[..., 3]) / 2 >= cfg.top_frac * H   # centre not in the top band
+        if cfg.max_width_frac < 1: keep &= (boxes[..., 2] - boxes[..., 0]) < cfg.max_width_frac * W
+    return keep
+
 @torch.no_grad()
 def free_mask(feats: torch.Tensor, image_size: tuple[int, int], cfg: FreeMaskConfig = FreeMaskConfig()) -> list[dict]:
     "Per image of `feats (B, E, h, w)`: `masks (n, H, W)` bool at `image_size`, `scores (n,)`, `emb (n, D)`."
-    soft, maskness, area, Q = free_mask_maps(feats, cfg.scales, cfg.tau)           # (B, Nq, h, w), (B, Nq), (B, Nq), (B, Nq, E)
+    soft, maskness, area, Q = free_mask_maps(feats, cfg.scales, cfg.tau, cfg.query_grid)   # (B, Nq, h, w), (B, Nq), (B, Nq), (B, Nq, E)
     B, Nq, h, w = soft.shape; H, W = image_size
     score = torch.where(area > cfg.min_area, maskness, torch.zeros_like(maskness))
     binary = (soft > cfg.tau) & (area > cfg.min_area)[..., None, None]
@@ -139,8 +163,7 @@ def free_mask(feats: torch.Tensor, image_size: tuple[int, int], cfg: FreeMaskCon
     up = F.interpolate(sel, size=(H, W), mode="bilinear", align_corners=False) > cfg.upsample_tau   # (B, k, H, W)
     boxes = masks_to_boxes(up.flatten(0, 1)).view(B, k, 4)                         # XYXY
     keep = (top >= cfg.min_maskness) & up.flatten(2).any(2)
-    if cfg.top_frac > 0: keep &= (boxes[..., 1] + boxes[..., 3]) / 2 >= cfg.top_frac * H   # centre not in the top band
-    if cfg.max_width_frac < 1: keep &= (boxes[..., 2] - boxes[..., 0]) < cfg.max_width_frac * W
+    keep &= position_filter(up, boxes, cfg)
     emb = embed(torch.gather(Q, 1, idx[..., None].expand(-1, -1, Q.shape[-1])), cfg.emb_dim)   # (B, k, D)
     return [dict(masks=up[b][keep[b]], scores=top[b][keep[b]], emb=emb[b][keep[b]], boxes=boxes[b][keep[b]]) for b in range(B)]
 

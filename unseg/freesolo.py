@@ -45,6 +45,7 @@ class Config:
     densecl_crop_size: int = 96
     densecl_queue_size: int = 2048
     densecl_ema_momentum: float = 0.99
+    densecl_queue_pool: str = "normalised"      # official: raw (the dense queue stores the pooled raw projection)
     freemask_feature: str = "res3"    # stride 8: on 128 px scenes res3 at 2x gave Free Mask AR100 3.5 % vs 0.8 % (res4, 1x)
     freemask_image_size: int = 256    # images are upsampled for Free Mask, as the paper does (short side 800)
     freemask_scales: tuple = (1.0, 0.5, 0.25)
@@ -54,6 +55,8 @@ class Config:
     freemask_top_frac: float = 0.2
     freemask_max_width_frac: float = 0.95
     freemask_emb_dim: int = 128
+    freemask_query_grid: str = "round"          # paper code: floor (scale_factor)
+    freemask_position_filters: str = "box"      # paper code: official (row-projection centre of mass, occupied columns)
     freemask_min_masks: int = 1        # fewer Free Mask pseudo masks is an error naming the threshold (0: allow none)
     solo_image_size: int = 128
     solo_test_size: int = 128
@@ -83,6 +86,12 @@ class Config:
     solo_warmup_factor: float = 0.0    # paper: warm-up from 0.01 x lr
     solo_freeze_bn: bool = False       # paper: frozen BatchNorm in the backbone
     solo_drop_empty: bool = False      # paper: images without a pseudo mask are dropped
+    solo_train_short: tuple = ()       # () = square solo_image_size; paper: aspect-preserving short side from (640, ..., 800), padded
+    solo_train_max_size: int = 1333
+    solo_strong_view: bool = False     # paper: strong-augmentation views with weak-view instances copy-pasted in (2x images a step)
+    solo_level_mean: bool = False      # paper code: mask losses averaged per FPN level, then over levels
+    solo_rank_maskness: bool = False   # paper code: pre-NMS candidates ranked by category score x maskness
+    solo_official_init: bool = False   # paper code: every head conv normal(0, 0.01), bias 0 (False: PyTorch's default but the predictors)
     solo_max_pos: int = 64             # positive cells per image for the mask losses; 0 = all (paper)
     solo_center_sigma: float = 0.2
     solo_scale_ranges: tuple = ()      # () = the paper's ranges scaled by solo_image_size / 800
@@ -104,6 +113,7 @@ class Config:
     selftrain_thr: float = 0.3         # drop relabelled masks below this score
     selftrain_max_per_img: int = 20    # code
     selftrain_max_width_frac: float = 0.95   # code
+    selftrain_top_first: bool = False  # paper code: the top max_per_img first, then the score / width filters (False: filters first)
     selftrain_min_masks: int = 1       # fewer relabelled masks is an error naming the threshold (0: allow none)
     selftrain_from: str = "backbone"   # code: retrain from the pre-trained backbone | "model": continue from the previous SOLO
     amp: str = "auto"
@@ -125,15 +135,18 @@ class Config:
         # SGD lr 0.001 constant after a 1000-iteration warm-up from 0.01, momentum 0.9, weight decay 1e-4, no
         # clipping; 30k iterations x 16 images; every positive cell; frozen BN; images without pseudo masks dropped.
         # Images: COCO train2017 + unlabeled2017 (the glob below); pass a DenseCL R101 as backbone_ckpt (.pth or .pkl).
-        # Not yet in unseg (listed in nbs/50d): the aspect-preserving multi-scale resize (short side 640-800), the
-        # strong view with copy-paste; training here resizes to a square solo_image_size.
+        # Aspect-preserving multi-scale training (short side 640-800, max 1333, padded in the collate), the strong view
+        # with copy-paste of the reversed batch's weak-view instances, per-level mask-loss averaging, maskness ranking.
         "paper": dict(data="", images="data/coco/[tu][rn]*2017/*.jpg", run_dir="runs/freesolo/paper", backbone="resnet101",
                       densecl_steps=0, freemask_feature="res5", freemask_image_size=800, selftrain_rounds=1,
                       solo_image_size=800, solo_test_size=800, solo_grids=(40, 36, 24, 16, 12), solo_fpn_channels=256,
                       solo_head_channels=512, solo_num_convs=4, solo_kernel_dim=256, solo_mask_channels=128,
                       solo_steps=30000, solo_batch_size=16, solo_lr=0.001, solo_optimizer="sgd", solo_schedule="constant",
                       solo_warmup_steps=1000, solo_warmup_factor=0.01, solo_clip_grad=None, solo_weight_decay=1e-4,
-                      solo_max_pos=0, solo_freeze_bn=True, solo_drop_empty=True, num_workers=8),
+                      solo_max_pos=0, solo_freeze_bn=True, solo_drop_empty=True, solo_train_short=(640, 672, 704, 736, 768, 800),
+                      solo_train_max_size=1333, solo_strong_view=True, solo_level_mean=True, solo_rank_maskness=True, freemask_query_grid="floor",
+                      freemask_position_filters="official", densecl_queue_pool="raw", selftrain_top_first=True,
+                      solo_official_init=True, num_workers=8),
         }
 
     def __post_init__(self):
@@ -194,8 +207,9 @@ def run_solo(cfg: Config) -> Path:
     return train_solo(_solo_cfg(cfg, pl, Path(cfg.run_dir) / "solo", backbone_ckpt=_pretrained(cfg)))
 
 def relabel(model: SOLO, source, out, thr: float = 0.3, max_per_img: int = 20, max_width_frac: float = 0.95,
-            batch_size: int = 8, min_masks: int = 1) -> Path:
-    "Self-training labels: the model's masks on `source` with score >= thr (top `max_per_img`, narrow boxes), as COCO."
+            batch_size: int = 8, min_masks: int = 1, top_first: bool = False) -> Path:
+    """Self-training labels: the model's masks on `source` with score >= thr (top `max_per_img`, narrow boxes), as COCO.
+    `top_first`: cut to the top `max_per_img` before the score and width filters, as the official script (MAX_PER_IMG 20, then filter)."""
     ds = image_source(source)
     image_dir = Path(getattr(ds, "image_dir", None) or ds.root).resolve()
     images, anns = [], []
@@ -204,6 +218,7 @@ def relabel(model: SOLO, source, out, thr: float = 0.3, max_per_img: int = 20, m
         for it, inst in zip(items, segment_solo(model, [it["image"] for it in items])):
             H, W = it["image"].shape[-2:]
             images.append(dict(id=int(it["image_id"]), file_name=str(it["file_name"]), height=int(H), width=int(W)))
+            if top_first: inst = inst[inst.scores.argsort(descending=True)[:max_per_img]]
             keep = (inst.scores >= thr) & ((inst.boxes[:, 2] - inst.boxes[:, 0]) < max_width_frac * W)
             inst = inst[keep.nonzero().flatten()[:max_per_img]]
             for r, a in zip(inst.to_coco(it["image_id"]), inst.masks.flatten(1).sum(1).tolist()):
@@ -240,7 +255,7 @@ def run_selftrain(cfg: Config) -> Path:
         model = load_solo(prev, cfg.device)
         d = Path(cfg.run_dir) / f"selftrain{r}"
         pl = run_on_main(relabel, model, _images(cfg), d / "pseudo_labels.json", cfg.selftrain_thr, cfg.selftrain_max_per_img,
-                         cfg.selftrain_max_width_frac, min_masks=cfg.selftrain_min_masks)                   # rank 0 relabels, every rank trains on the file
+                         cfg.selftrain_max_width_frac, min_masks=cfg.selftrain_min_masks, top_first=cfg.selftrain_top_first)                   # rank 0 relabels, every rank trains on the file
         run_on_main(label_report, pl, title=f"Self-training round {r} labels")
         kw = dict(backbone_ckpt=_pretrained(cfg)) if cfg.selftrain_from == "backbone" else dict(init_ckpt=str(prev))
         prev = train_solo(_solo_cfg(cfg, pl, d, **kw))

@@ -26,7 +26,8 @@ from .train import LoopConfig, Trainer, amp_dtype, autocast, load_checkpoint, lo
 __all__ = ['PAPER_GRIDS', 'PAPER_RANGES', 'LEVEL_STRIDES', 'dice_loss', 'projection_dice', 'rgb_to_lab', 'neighbours',
            'color_similarity', 'pairwise_loss', 'pair_weights', 'solo_targets', 'conv_gn', 'coord_feats',
            'MaskFeatHead', 'SOLO', 'SOLOConfig', 'level_ranges', 'build_solo', 'freeze_batchnorm', 'PseudoMaskDataset',
-           'solo_collate', 'solo_loss', 'point_nms', 'segment_solo', 'train_solo', 'load_solo']
+           'solo_collate', 'strong_augment', 'copy_paste', 'SoloCollate', 'solo_loss', 'point_nms', 'segment_solo',
+           'train_solo', 'load_solo']
 
 # %% ../nbs/50c_solo.ipynb #1651d252
 def dice_loss(x: torch.Tensor, y: torch.Tensor, eps: float = 1e-5) -> torch.Tensor:
@@ -144,7 +145,8 @@ class MaskFeatHead(nn.Module):
 class SOLO(nn.Module):
     "SOLOv2 on a ResNet-FPN: `forward(images in [0,1]) -> {cate, kernel, emb (lists over levels), mask_feat}`."
     def __init__(self, backbone: str = "resnet18", fpn_channels: int = 64, head_channels: int = 64, num_convs: int = 2,
-                 kernel_dim: int = 64, mask_channels: int = 32, grids=(12, 10, 8, 6, 4), emb_dim: int = 128, prior: float = 0.01):
+                 kernel_dim: int = 64, mask_channels: int = 32, grids=(12, 10, 8, 6, 4), emb_dim: int = 128, prior: float = 0.01,
+                 official_init: bool = False):
         super().__init__()
         if len(grids) != 5: raise ValueError(f"SOLO: expected 5 grid sizes (one per level P2..P6), got {list(grids)}")
         self.grids, self.emb_dim = tuple(int(g) for g in grids), emb_dim
@@ -157,6 +159,10 @@ class SOLO(nn.Module):
         self.cate_pred = nn.Conv2d(head_channels, 1, 3, padding=1)
         self.emb_pred = nn.Conv2d(head_channels, emb_dim, 3, padding=1) if emb_dim else None
         self.mask_head = MaskFeatHead(C, mask_channels, kernel_dim)
+        heads = [self.kernel_tower, self.cate_tower, self.mask_head] + ([self.emb_pred] if self.emb_pred is not None else [])
+        for m in [c for h in heads for c in h.modules() if isinstance(c, nn.Conv2d)] if official_init else []:
+            nn.init.normal_(m.weight, std=0.01)                                   # the official init of every head conv
+            if m.bias is not None: nn.init.zeros_(m.bias)
         for m in (self.kernel_pred, self.cate_pred): nn.init.normal_(m.weight, std=0.01)
         nn.init.constant_(self.cate_pred.bias, -math.log((1 - prior) / prior))   # focal-loss prior
         self.register_buffer("iteration", torch.zeros((), dtype=torch.long))     # training steps seen (pairwise warm-up)
@@ -215,6 +221,12 @@ class SOLOConfig(LoopConfig):
     max_pos: int = 64                   # positive cells used for the mask losses per image (random subset); 0 = all (paper)
     freeze_bn: bool = False             # paper: the backbone's BatchNorm frozen (statistics and affine, detectron2 FrozenBN)
     drop_empty: bool = False            # paper: images without a pseudo mask are dropped (False: trained as all background)
+    train_short: tuple = ()             # () = square image_size; paper: aspect-preserving short side drawn from (640, ..., 800), padded in the collate
+    train_max_size: int = 1333          # with train_short: the long side's cap
+    strong_view: bool = False           # paper: a strong-augmentation copy of each image with weak-view instances of the reversed batch pasted in (2B images a step)
+    level_mean: bool = False            # paper code: mask losses averaged within each FPN level, then over levels (False: over all pairs, as SOLOv2)
+    rank_maskness: bool = False         # paper code: the nms_pre candidates ranked by category score x maskness (False: by category score)
+    official_init: bool = False         # paper code: towers, mask head and embedding convs normal(0, 0.01), bias 0 (False: PyTorch's default)
     test_size: int = 128                # inference short side (800 in the paper)
     test_max_size: int = 1333
     nms_pre: int = 500
@@ -244,12 +256,13 @@ class SOLOConfig(LoopConfig):
 def level_ranges(cfg: SOLOConfig) -> tuple:
     "The sqrt(area) ranges of the five levels at `cfg.image_size`."
     if cfg.scale_ranges: return tuple(tuple(r) for r in cfg.scale_ranges)
-    s = cfg.image_size / 800
+    s = (max(cfg.train_short) if cfg.train_short else cfg.image_size) / 800   # multi-scale: absolute ranges, as the official code
     return tuple((lo * s, hi * s) for lo, hi in PAPER_RANGES)
 
 def build_solo(cfg: SOLOConfig) -> SOLO:
     "A SOLO model as `cfg` describes (backbone weights from `cfg.backbone_ckpt` when given)."
-    m = SOLO(cfg.backbone, cfg.fpn_channels, cfg.head_channels, cfg.num_convs, cfg.kernel_dim, cfg.mask_channels, cfg.grids, cfg.emb_dim)
+    m = SOLO(cfg.backbone, cfg.fpn_channels, cfg.head_channels, cfg.num_convs, cfg.kernel_dim, cfg.mask_channels, cfg.grids, cfg.emb_dim,
+             official_init=cfg.official_init)
     if cfg.backbone_ckpt: load_backbone_weights(m.backbone, cfg.backbone_ckpt)
     if cfg.freeze_bn: m.backbone = freeze_batchnorm(m.backbone)
     return m
@@ -287,6 +300,15 @@ class PseudoMaskDataset(Dataset):
         D = cfg.emb_dim
         has = torch.tensor([D > 0 and len(a.get("emb") or []) == D for a in anns], dtype=torch.bool)
         emb = torch.tensor([a["emb"] if h else [0.0] * D for a, h in zip(anns, has.tolist())], dtype=torch.float32).view(len(anns), D)
+        if cfg.train_short or cfg.strong_view:                          # targets are made in SoloCollate, after padding / pasting
+            img, masks = it["image"], it["masks"] if len(anns) else torch.zeros(0, *it["image"].shape[-2:], dtype=torch.bool)
+            if cfg.train_short:
+                short = random.choice(list(cfg.train_short)) if self.train else max(cfg.train_short)
+                img = resize_short(img, short, cfg.train_max_size)
+            else: img = F.interpolate(img[None], size=(cfg.image_size,) * 2, mode="bilinear", align_corners=False, antialias=True)[0]
+            masks = F.interpolate(masks[None].float(), size=img.shape[-2:], mode="nearest")[0] > 0.5 if len(masks) else torch.zeros(0, *img.shape[-2:], dtype=torch.bool)
+            if self.train and cfg.hflip and random.random() < 0.5: img, masks = img.flip(-1), masks.flip(-1)
+            return dict(image=img, masks=masks, emb=emb, has_emb=has)
         S = cfg.image_size
         img = F.interpolate(it["image"][None], size=(S, S), mode="bilinear", align_corners=False, antialias=True)[0]
         masks = F.interpolate(it["masks"][None].float(), size=(S, S), mode="nearest")[0] > 0.5 if len(anns) else torch.zeros(0, S, S, dtype=torch.bool)
@@ -306,6 +328,59 @@ def solo_collate(items: list[dict]) -> dict:
         n = len(it["masks"])
         for k in ("masks", "boxes", "emb", "has_emb"): out[k][b, :n] = it[k]
     return out
+
+def strong_augment(img: torch.Tensor) -> torch.Tensor:
+    "FreeSOLO's strong view of `(3, H, W)` in [0, 1]: colour jitter (p 0.8), grayscale (p 0.2), Gaussian blur sigma 0.1-2 (p 0.5), three random erasings (p 0.7, 0.5, 0.3)."
+    t = v2.Compose([v2.RandomApply([v2.ColorJitter(0.4, 0.4, 0.4, 0.1)], p=0.8), v2.RandomGrayscale(p=0.2),
+                    v2.RandomApply([v2.GaussianBlur(13, sigma=(0.1, 2.0))], p=0.5),
+                    v2.RandomErasing(p=0.7, scale=(0.05, 0.2), ratio=(0.3, 3.3), value="random"),
+                    v2.RandomErasing(p=0.5, scale=(0.02, 0.2), ratio=(0.1, 6), value="random"),
+                    v2.RandomErasing(p=0.3, scale=(0.02, 0.2), ratio=(0.05, 8), value="random")])
+    return t(img).clamp(0, 1)
+
+def copy_paste(dst: dict, src: dict, rng: random.Random | None = None) -> dict:
+    """Simple Copy-Paste as FreeSOLO trains: k ~ U{0..n} instances of `src` (its image and masks resized to `dst`'s size)
+    are pasted onto `dst`; a copy covering >= half of an existing instance is dropped, existing masks lose the pasted pixels."""
+    rng = rng or random
+    n = len(src["masks"]); k = rng.randint(0, n) if n else 0
+    if k == 0: return dst
+    pick = torch.tensor(sorted(rng.sample(range(n), k)))
+    H, W = dst["image"].shape[-2:]
+    s_img = F.interpolate(src["image"][None].float(), size=(H, W), mode="bilinear", align_corners=False)[0]
+    cm = F.interpolate(src["masks"][pick][None].float(), size=(H, W), mode="bilinear", align_corners=False)[0] > 0
+    if len(dst["masks"]):
+        inter = cm.flatten(1).float() @ dst["masks"].flatten(1).float().T                 # (k, N)
+        keep = (inter / dst["masks"].flatten(1).sum(1).clamp_min(1)).max(1).values < 0.5   # intersection over the existing instance
+        cm, pick = cm[keep], pick[keep]
+    if len(cm) == 0: return dst
+    alpha = cm.any(0)
+    img = torch.where(alpha, s_img, dst["image"])
+    masks = torch.cat([dst["masks"] & ~alpha, cm]) if len(dst["masks"]) else cm
+    return dict(image=img, masks=masks, emb=torch.cat([dst["emb"], src["emb"][pick]]), has_emb=torch.cat([dst["has_emb"], src["has_emb"][pick]]))
+
+class SoloCollate:
+    "The collate of raw items (`train_short` / `strong_view`): strong views with copy-paste, padding to a multiple of 32, then the grid targets."
+    def __init__(self, cfg: SOLOConfig):
+        self.cfg, self.ranges = cfg, level_ranges(cfg)
+    def __call__(self, items: list[dict]) -> dict:
+        if "cate" in items[0]: return solo_collate(items)
+        cfg = self.cfg
+        if cfg.strong_view:                                                      # strong (pasted) views first, then the weak ones
+            strong = [copy_paste(dict(it, image=strong_augment(it["image"])), src) for it, src in zip(items, items[::-1])]
+            items = strong + list(items)
+        Hp = math.ceil(max(it["image"].shape[-2] for it in items) / 32) * 32
+        Wp = math.ceil(max(it["image"].shape[-1] for it in items) / 32) * 32
+        out = []
+        for it in items:
+            h, w = it["image"].shape[-2:]
+            img = F.pad(it["image"], (0, Wp - w, 0, Hp - h))
+            masks = F.pad(it["masks"], (0, Wp - w, 0, Hp - h)) if len(it["masks"]) else torch.zeros(0, Hp, Wp, dtype=torch.bool)
+            nz = masks.flatten(1).any(1)                                         # pasting may have emptied an instance
+            masks, emb, has = masks[nz], it["emb"][nz], it["has_emb"][nz]
+            cate, ins = solo_targets(masks, cfg.grids, self.ranges, cfg.center_sigma)
+            m4 = F.avg_pool2d(masks[None].float(), 4)[0] >= 0.5 if len(masks) else torch.zeros(0, Hp // 4, Wp // 4, dtype=torch.bool)
+            out.append(dict(image=img, cate=cate, ins=ins, masks=m4, boxes=masks_to_boxes(masks) / 4 if len(masks) else torch.zeros(0, 4), emb=emb, has_emb=has))
+        return solo_collate(out)
 
 # %% ../nbs/50c_solo.ipynb #c6a48ffd
 def solo_loss(model: nn.Module, batch: dict, cfg: SOLOConfig) -> dict:
@@ -332,17 +407,25 @@ def solo_loss(model: nn.Module, batch: dict, cfg: SOLOConfig) -> dict:
     obj = torch.gather(ins, 1, order)[valid]                                      # pseudo mask of each pair (n,)
     tgt = batch["masks"][bidx, obj].float()                                       # m* (n, h, w)
     prob = logits.sigmoid(); logs = {}
-    if cfg.loss == "full":
-        l_mask = cfg.dice_weight * dice_loss(prob.flatten(1), tgt.flatten(1)).mean()
+    if cfg.level_mean:                                                            # the FPN level of each pair's cell
+        ends = torch.tensor([S * S for S in core.grids], device=ins.device).cumsum(0)
+        lvl = torch.bucketize(order[valid], ends, right=True)
+        groups = [lvl == l for l in lvl.unique()]
+        def agg(v): return torch.stack([v[g].mean() for g in groups]).mean()     # mean within each level, then over levels
     else:
-        l_max = projection_dice(prob, tgt, "max").mean() if cfg.max_proj else zero
-        l_avg = projection_dice(prob, tgt, "mean").mean() if cfg.avg_weight else zero
+        groups = None
+        def agg(v): return v.mean()                                              # mean over all pairs (SOLOv2)
+    if cfg.loss == "full":
+        l_mask = cfg.dice_weight * agg(dice_loss(prob.flatten(1), tgt.flatten(1)))
+    else:
+        l_max = agg(projection_dice(prob, tgt, "max")) if cfg.max_proj else zero
+        l_avg = agg(projection_dice(prob, tgt, "mean")) if cfg.avg_weight else zero
         l_pair = zero
         if cfg.pairwise_weight:
             sim = color_similarity(batch["image"], stride=batch["image"].shape[-1] // w)[bidx]   # (n, 8, h, w)
             rows = math.ceil(cfg.pairwise_ignore_rows * h / batch["image"].shape[-2])
             wgt = pair_weights(sim, batch["boxes"][bidx, obj], cfg.pairwise_thresh, cfg.pairwise_box, rows)
-            l_pair = pairwise_loss(logits, wgt)
+            l_pair = pairwise_loss(logits, wgt) if groups is None else torch.stack([pairwise_loss(logits[g], wgt[g]) for g in groups]).mean()
         warm = min(1.0, float(core.iteration) / cfg.pairwise_warmup) if cfg.pairwise_warmup else 1.0
         l_mask = cfg.dice_weight * (l_max + cfg.avg_weight * l_avg) + cfg.pairwise_weight * warm * l_pair   # L_mask (eq. 7)
         logs = dict(loss_max=l_max.detach(), loss_avg=l_avg.detach(), loss_pair=l_pair.detach())
@@ -392,13 +475,16 @@ def _postprocess(cate, kern, mf, strides, cfg, resized, size) -> Instances:
     empty = Instances(torch.zeros(0, H, W, dtype=torch.bool))
     idx = (cate > cfg.score_thr).nonzero().flatten()
     if len(idx) == 0: return empty
-    idx = idx[cate[idx].argsort(descending=True)[: cfg.nms_pre]]
+    if not cfg.rank_maskness: idx = idx[cate[idx].argsort(descending=True)[: cfg.nms_pre]]
     soft = (kern[:, idx].T @ mf.flatten(1)).sigmoid().view(-1, h, w)              # (n, h, w)
     seg = soft > cfg.mask_thr; area = seg.flatten(1).sum(1).float()
     ok = area > strides[idx]
     if not ok.any(): return empty
     soft, seg, area, sc = soft[ok], seg[ok], area[ok], cate[idx][ok]
     score = sc * (soft * seg).flatten(1).sum(1) / area                            # category score x maskness
+    if cfg.rank_maskness:                                                         # the official order: the nms_pre best by that score
+        top = score.argsort(descending=True)[: cfg.nms_pre]
+        soft, seg, score = soft[top], seg[top], score[top]
     dec = matrix_nms(seg, score, sigma=cfg.nms_sigma)
     keep = (dec >= cfg.update_thr).nonzero().flatten()
     keep = keep[dec[keep].argsort(descending=True)[: cfg.max_per_img]]
@@ -425,7 +511,7 @@ def train_solo(cfg: SOLOConfig | None = None, **overrides) -> Path:
     model = build_solo(cfg)
     if cfg.init_ckpt: model.load_state_dict(load_checkpoint(cfg.init_ckpt)["model"])
     inputs = stage_inputs({}, {"train_json": cfg.train_json, "backbone": cfg.backbone_ckpt, "init": cfg.init_ckpt})
-    Trainer(model, lambda m, b: solo_loss(m, b, cfg), ds, loop_config(cfg), cfg.run_dir, collate_fn=solo_collate,
+    Trainer(model, lambda m, b: solo_loss(m, b, cfg), ds, loop_config(cfg), cfg.run_dir, collate_fn=SoloCollate(cfg),
             run_config={**_run_config(cfg), "inputs": inputs}).fit()   # inputs: other labels or backbone -> another run
     return Path(cfg.run_dir)
 
