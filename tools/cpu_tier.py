@@ -101,6 +101,20 @@ def exact_split(data: Path = Path("data/scenes_exact")) -> dict:
     return dict(data=str(data), preset=TIER_SETS["scenes"]["exact"], annotation_checksum=annotation_checksum(data), stats=s,
                 train_images_per_category=per_cat, gate=EXACT_GATE)
 
+def exact_measured(results: Path = Path("results")) -> dict:
+    "The EXACT gates as measured in the committed tables (mean and std over seeds; empty where a table is missing)."
+    import pandas as pd
+    out = {}
+    ex, pa = results / "exact_extract_cpu.csv", results / "exact_paste_cpu.csv"
+    if ex.exists():
+        d = pd.read_csv(ex); d = d[(d["status"] == "ok") & (d["mode"] == "step1") & d["anchor_source"].isna() & d["proposals"].isna()]
+        if len(d): out.update(classifier_mAP=[d["classifier_mAP"].mean(), d["classifier_mAP"].std()], classifier_chance=d["classifier_chance"].mean(),
+                              anchor_in_object=[d["anchor_in_object"].mean(), d["anchor_in_object"].std()], extract_seeds=len(d))
+    if pa.exists():
+        d = pd.read_csv(pa); d = d[(d["status"] == "ok") & (d["bank"] == "gt") & (d["n_paste_max"] == 0)]
+        if len(d): out.update(detector_AP50=[d["AP50"].mean(), d["AP50"].std()], detector_minutes=d["seconds"].mean() / 60, detector_seeds=len(d))
+    return out
+
 def write_card(rows: list[dict], out: Path, exact: dict | None = None):
     from unseg.core import save_json
     rows = sorted(rows, key=lambda r: list(CANDIDATES).index(r["name"]) if r["name"] in CANDIDATES else 99)
@@ -171,6 +185,18 @@ def write_card(rows: list[dict], out: Path, exact: dict | None = None):
               f"and its Grad-CAM anchor inside an object of the class >= {100 * g['anchor_in_object']:.0f}% of the time "
               f"(extraction, `results/exact_extract_cpu.md`); the class-aware supervised oracle reaches mask AP50 >= "
               f"{100 * g['detector_AP50']:.0f} in about {g['detector_minutes']:.0f} minutes of training (paste)."]
+        m = exact_measured(out)
+        if m.get("anchor_in_object"):
+            met = m["anchor_in_object"][0] >= g["anchor_in_object"], m["classifier_mAP"][0] - m["classifier_chance"] >= g["classifier_mAP_over_chance"]
+            L += [f"- Measured (extraction, {m['extract_seeds']} seeds): anchor in an object {m['anchor_in_object'][0]:.3f} ± "
+                  f"{m['anchor_in_object'][1]:.3f} ({'met' if met[0] else 'missed'}); classifier val mAP {m['classifier_mAP'][0]:.3f} ± "
+                  f"{m['classifier_mAP'][1]:.3f} against chance {m['classifier_chance']:.3f} ({'met' if met[1] else 'missed'})."]
+        if m.get("detector_AP50"):
+            met = m["detector_AP50"][0] >= g["detector_AP50"]
+            L += [f"- Measured (detector, {m['detector_seeds']} seeds, `results/exact_paste_cpu.md`): the class-aware supervised detector "
+                  f"(ground-truth bank, no pasting; ResNet-18 trunk pre-trained on other categories) reaches mask AP50 "
+                  f"{100 * m['detector_AP50'][0]:.1f} ± {100 * m['detector_AP50'][1]:.1f} ({'met' if met else 'missed'}) in "
+                  f"{m['detector_minutes']:.1f} minutes a run (training and evaluation); from scratch it reached 24.0 (1 seed)."]
     with open(out / "cpu_tier.md", "w") as f: f.write("\n".join(L) + "\n")
 
 if __name__ == "__main__":

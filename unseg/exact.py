@@ -52,7 +52,7 @@ class Config(oracle.MaskRCNNConfig):
     proposals: str = "classical"        # a method needing no checkpoint, or a COCO results JSON of class-agnostic masks
     bank: str = ""                      # '' extract | 'gt' ground-truth masks | path of a saved ObjectBank
     # extract (ExtractConfig)
-    mode: str = "fem"                   # fem | step1 | cam
+    mode: str = "fem"                   # fem | step1 | cam | classical (the baseline: top classical proposals, no classifier)
     cam_thresh: float = 0.5
     n_candidates: int = 3
     em_candidates: int = 8

@@ -28,12 +28,12 @@ __all__ = ['EXTRACT_MODES', 'CLASSIFIER_FIELDS', 'ExtractConfig', 'MultiLabelNet
            'random_anchors', 'extraction_quality', 'cached_classifier', 'pretrain_objects', 'resnet_trunk']
 
 # %% ../nbs/70a_extract.ipynb #2438ad92
-EXTRACT_MODES = ("fem", "step1", "cam")
+EXTRACT_MODES = ("fem", "step1", "cam", "classical")   # classical: no classifier, the segmenter's own top proposals (the baseline)
 
 @dataclass
 class ExtractConfig:
     "F-EM and classifier settings (paper values where given; `unverified` ones are our choice)."
-    mode: str = "fem"               # fem | step1 (no EM) | cam (thresholded Grad-CAM as the mask)
+    mode: str = "fem"               # fem | step1 (no EM) | cam (thresholded Grad-CAM as the mask) | classical (no classifier: the baseline)
     cam_thresh: float = 0.5         # G = CAM >= cam_thresh * max CAM (unverified)
     n_candidates: int = 3           # n <= 3 closest proposals scored by the classifier (paper)
     em_candidates: int = 8          # proposals closest to the anchor that the E-step may re-pick (ours); 0: all kept proposals (paper: all of S_i)
@@ -385,6 +385,13 @@ def extract(model: MultiLabelNet, images: Sequence[torch.Tensor], image_labels: 
         masks = props.masks if isinstance(props, Instances) else torch.as_tensor(props).bool()
         if masks.ndim != 3 or tuple(masks.shape[-2:]) != tuple(im.shape[-2:]):
             raise ValueError(f"extract: proposals of image {image_ids[i]} have shape {tuple(masks.shape)}, expected (N, {im.shape[-2]}, {im.shape[-1]})")
+        if cfg.mode == "classical":                                      # the baseline: no classifier and no CAM, the segmenter's ranking
+            sc = props.scores if isinstance(props, Instances) and props.scores is not None else masks.flatten(1).sum(1).float()
+            ok = filter_proposals(masks, cfg.min_area, cfg.max_span); masks, sc = masks[ok], sc[ok]
+            if masks.shape[0] == 0: continue
+            order = sc.argsort(descending=True)                              # the k-th best proposal to the k-th label (names are arbitrary)
+            for j, a in enumerate(labs): items.append(dict(i=i, a=a, masks=masks[order[j % len(order)]][None], probs=torch.ones(1), h=None))
+            continue
         if anchors is not None and cfg.mode != "cam":                    # given anchors: no Grad-CAM needed
             c = torch.tensor([anchors[i][a] for a in labs], dtype=torch.float32).reshape(-1, 2)
         else: cam, G, c = class_cams(model, im, [index[a] for a in labs], cfg)
