@@ -76,6 +76,7 @@ class Config(oracle.MaskRCNNConfig):
     cls_batch: int = 8
     cls_lr: float = 2e-3
     cls_init: str = ""              # ResNet classifier: a backbone state dict to start from (see ExtractConfig)
+    cls_freeze: bool = False        # the classifier's head only (a linear probe on the pre-trained trunk)
     backbone_ckpt: str = ""         # the Mask R-CNN's ResNet: a torchvision state dict to start from (ImageNet in the paper; unseg.extract.resnet_trunk)
     # backgrounds and paste (PasteConfig)
     backgrounds: str = "original+inpaint+generative"

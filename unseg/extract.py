@@ -58,6 +58,7 @@ class ExtractConfig:
     cls_colour: bool = False        # colour augmentation: random channel order, 20% grey (for classes that colour does not define)
     cls_scale_min: float = 1.0      # zoom-out augmentation: each training image shrunk by U(cls_scale_min, 1) onto a grey canvas (1: off)
     cls_init: str = ""              # start from: ResNet: a torchvision-format backbone state dict (e.g. `unseg.hierarchy.export_backbone`); tiny: a classifier checkpoint (its trunk)
+    cls_freeze: bool = False        # train the head only (a linear probe on the pre-trained trunk; its BatchNorm statistics still adapt)
 
     def __post_init__(self):
         if self.cls_loss not in ("bce", "softmax"): raise ValueError(f"ExtractConfig.cls_loss={self.cls_loss!r}; expected 'bce' or 'softmax'")
@@ -205,6 +206,9 @@ def train_classifier(ann_file: str | Path, cfg: ExtractConfig, run_dir: str | Pa
     seed_everything(seed)
     ds = ImageLabelDataset(ann_file, cfg.image_size, cat_ids, scale_min=cfg.cls_scale_min, colour=cfg.cls_colour)
     model = MultiLabelNet(len(ds.cat_ids), cfg.backbone, cfg.width, cfg.cls_init, cfg.tiny_stride)
+    if cfg.cls_freeze:
+        if not cfg.cls_init: raise ValueError("ExtractConfig.cls_freeze=True needs cls_init (a pre-trained trunk to probe)")
+        for p in model.body.parameters(): p.requires_grad_(False)
     lc = loop_config(steps=cfg.cls_steps, batch_size=cfg.cls_batch, lr=cfg.cls_lr, device=device, progress=False,
                      seed=seed, ckpt_every=max(cfg.cls_steps, 1), log_every=max(cfg.cls_steps // 5, 1))
     Trainer(model, softmax_loss if cfg.cls_loss == "softmax" else classifier_loss, ds, lc, run_dir, resume=False,
@@ -587,6 +591,7 @@ def cached_classifier(ann_file: str | Path, cfg: ExtractConfig, cache_dir: str |
     "The classifier of `cfg`'s classifier settings and `seed` on `ann_file`, trained into `cache_dir/<hash>` or reused from there (selection rules share it)."
     import hashlib, json
     key = dict({k: getattr(cfg, k) for k in CLASSIFIER_FIELDS}, seed=seed, data=str(Path(ann_file).resolve()))
+    if cfg.cls_freeze: key["cls_freeze"] = True                          # (absent when off: the hashes of earlier caches stay valid)
     run = Path(cache_dir) / f"classifier_s{seed}_{hashlib.sha1(json.dumps(key, sort_keys=True).encode()).hexdigest()[:10]}"
     ck = run / "ckpt" / "last.pt"
     if ck.exists() and load_checkpoint(ck).get("step", 0) >= cfg.cls_steps: return load_classifier(ck, device)
