@@ -108,8 +108,10 @@ def exact_measured(results: Path = Path("results")) -> dict:
     ex, pa = results / "exact_extract_cpu.csv", results / "exact_paste_cpu.csv"
     if ex.exists():
         d = pd.read_csv(ex); d = d[(d["status"] == "ok") & (d["mode"] == "step1") & d["anchor_source"].isna() & d["proposals"].isna()]
-        if len(d): out.update(classifier_mAP=[d["classifier_mAP"].mean(), d["classifier_mAP"].std()], classifier_chance=d["classifier_chance"].mean(),
-                              anchor_in_object=[d["anchor_in_object"].mean(), d["anchor_in_object"].std()], extract_seeds=len(d))
+        probe = d["cls_freeze"].fillna(False).astype(bool) if "cls_freeze" in d else pd.Series(False, index=d.index)
+        for key, g in (("", d[~probe]), ("probe_", d[probe])):                  # fine-tuned (the table's main rows), linear probe
+            if len(g): out.update({f"{key}classifier_mAP": [g["classifier_mAP"].mean(), g["classifier_mAP"].std()], "classifier_chance": g["classifier_chance"].mean(),
+                                   f"{key}anchor_in_object": [g["anchor_in_object"].mean(), g["anchor_in_object"].std()], f"{key}extract_seeds": len(g)})
     if pa.exists():
         d = pd.read_csv(pa); d = d[(d["status"] == "ok") & (d["bank"] == "gt") & (d["n_paste_max"] == 0)]
         if len(d): out.update(detector_AP50=[d["AP50"].mean(), d["AP50"].std()], detector_minutes=d["seconds"].mean() / 60, detector_seeds=len(d))
@@ -186,11 +188,13 @@ def write_card(rows: list[dict], out: Path, exact: dict | None = None):
               f"(extraction, `results/exact_extract_cpu.md`); the class-aware supervised oracle reaches mask AP50 >= "
               f"{100 * g['detector_AP50']:.0f} in about {g['detector_minutes']:.0f} minutes of training (paste)."]
         m = exact_measured(out)
-        if m.get("anchor_in_object"):
-            met = m["anchor_in_object"][0] >= g["anchor_in_object"], m["classifier_mAP"][0] - m["classifier_chance"] >= g["classifier_mAP_over_chance"]
-            L += [f"- Measured (extraction, {m['extract_seeds']} seeds): anchor in an object {m['anchor_in_object'][0]:.3f} ± "
-                  f"{m['anchor_in_object'][1]:.3f} ({'met' if met[0] else 'missed'}); classifier val mAP {m['classifier_mAP'][0]:.3f} ± "
-                  f"{m['classifier_mAP'][1]:.3f} against chance {m['classifier_chance']:.3f} ({'met' if met[1] else 'missed'})."]
+        for key, what in (("", "the fine-tuned classifier"), ("probe_", "a linear probe on the same trunk")):
+            if not m.get(f"{key}anchor_in_object"): continue
+            a, c = m[f"{key}anchor_in_object"], m[f"{key}classifier_mAP"]
+            met = a[0] >= g["anchor_in_object"], c[0] - m["classifier_chance"] >= g["classifier_mAP_over_chance"]
+            L += [f"- Measured (extraction, {what}, {m[key + 'extract_seeds']} seeds): anchor in an object {a[0]:.3f} ± {a[1]:.3f} "
+                  f"({'met' if met[0] else 'missed'}); val mAP {c[0]:.3f} ± {c[1]:.3f} against chance {m['classifier_chance']:.3f} "
+                  f"({'met' if met[1] else 'missed'})."]
         if m.get("detector_AP50"):
             met = m["detector_AP50"][0] >= g["detector_AP50"]
             L += [f"- Measured (detector, {m['detector_seeds']} seeds, `results/exact_paste_cpu.md`): the class-aware supervised detector "
