@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import ClassVar, Sequence
 import numpy as np
 import torch
-from .core import Instances, Method, get_device, load_json, make_config, masks_to_boxes, register_method, save_json, seed_everything
+from .core import Instances, Method, get_device, load_json, make_config, mask_iou, masks_to_boxes, register_method, save_json, seed_everything
 from .data import CocoFolder, collate
 from .extract import ExtractConfig, ObjectBank, extract, proposals_for, train_classifier
 from .paste import (BackgroundSource, BlackBackground, CropBackground, InpaintBackground, MixedBackground,
@@ -271,8 +271,7 @@ def bank_ious(bank: ObjectBank, ann_file: str | Path) -> np.ndarray:
         it = ds[pos[iid]]; gm = it["masks"][it["labels"] == l]
         if gm.shape[0] == 0: ious.append(0.0); continue
         full = torch.zeros(gm.shape[-2:], dtype=torch.bool); full[y0:y1, x0:x1] = torch.from_numpy(m)
-        inter = (gm & full).flatten(1).sum(1).float(); union = (gm | full).flatten(1).sum(1).float()
-        ious.append(float((inter / union).max()))
+        ious.append(float(mask_iou(full[None], gm).max()))
     return np.asarray(ious, dtype=np.float64)
 
 def bank_quality(bank: ObjectBank, ann_file: str | Path) -> dict:

@@ -26,8 +26,8 @@ from .train import LoopConfig, Trainer, amp_dtype, autocast, load_checkpoint, lo
 __all__ = ['PAPER_GRIDS', 'PAPER_RANGES', 'LEVEL_STRIDES', 'dice_loss', 'projection_dice', 'rgb_to_lab', 'neighbours',
            'color_similarity', 'pairwise_loss', 'pair_weights', 'solo_targets', 'conv_gn', 'coord_feats',
            'MaskFeatHead', 'SOLO', 'SOLOConfig', 'level_ranges', 'build_solo', 'freeze_batchnorm', 'PseudoMaskDataset',
-           'solo_collate', 'strong_augment', 'copy_paste', 'SoloCollate', 'solo_loss', 'point_nms', 'segment_solo',
-           'train_solo', 'load_solo']
+           'grid_item', 'solo_collate', 'strong_augment', 'copy_paste', 'SoloCollate', 'solo_loss', 'point_nms',
+           'segment_solo', 'train_solo', 'load_solo']
 
 # %% ../nbs/50c_solo.ipynb #1651d252
 def dice_loss(x: torch.Tensor, y: torch.Tensor, eps: float = 1e-5) -> torch.Tensor:
@@ -300,22 +300,22 @@ class PseudoMaskDataset(Dataset):
         D = cfg.emb_dim
         has = torch.tensor([D > 0 and len(a.get("emb") or []) == D for a in anns], dtype=torch.bool)
         emb = torch.tensor([a["emb"] if h else [0.0] * D for a, h in zip(anns, has.tolist())], dtype=torch.float32).view(len(anns), D)
-        if cfg.train_short or cfg.strong_view:                          # targets are made in SoloCollate, after padding / pasting
-            img, masks = it["image"], it["masks"] if len(anns) else torch.zeros(0, *it["image"].shape[-2:], dtype=torch.bool)
-            if cfg.train_short:
-                short = random.choice(list(cfg.train_short)) if self.train else max(cfg.train_short)
-                img = resize_short(img, short, cfg.train_max_size)
-            else: img = F.interpolate(img[None], size=(cfg.image_size,) * 2, mode="bilinear", align_corners=False, antialias=True)[0]
-            masks = F.interpolate(masks[None].float(), size=img.shape[-2:], mode="nearest")[0] > 0.5 if len(masks) else torch.zeros(0, *img.shape[-2:], dtype=torch.bool)
-            if self.train and cfg.hflip and random.random() < 0.5: img, masks = img.flip(-1), masks.flip(-1)
-            return dict(image=img, masks=masks, emb=emb, has_emb=has)
-        S = cfg.image_size
-        img = F.interpolate(it["image"][None], size=(S, S), mode="bilinear", align_corners=False, antialias=True)[0]
-        masks = F.interpolate(it["masks"][None].float(), size=(S, S), mode="nearest")[0] > 0.5 if len(anns) else torch.zeros(0, S, S, dtype=torch.bool)
+        img, masks = it["image"], it["masks"] if len(anns) else torch.zeros(0, *it["image"].shape[-2:], dtype=torch.bool)
+        if cfg.train_short:                                              # aspect kept: padded and targeted in SoloCollate
+            img = resize_short(img, random.choice(list(cfg.train_short)) if self.train else max(cfg.train_short), cfg.train_max_size)
+        else: img = F.interpolate(img[None], size=(cfg.image_size,) * 2, mode="bilinear", align_corners=False, antialias=True)[0]
+        masks = F.interpolate(masks[None].float(), size=img.shape[-2:], mode="nearest")[0] > 0.5 if len(masks) else torch.zeros(0, *img.shape[-2:], dtype=torch.bool)
         if self.train and cfg.hflip and random.random() < 0.5: img, masks = img.flip(-1), masks.flip(-1)
-        cate, ins = solo_targets(masks, cfg.grids, self.ranges, cfg.center_sigma)
-        m4 = F.avg_pool2d(masks[None].float(), 4)[0] >= 0.5 if len(masks) else torch.zeros(0, S // 4, S // 4, dtype=torch.bool)
-        return dict(image=img, cate=cate, ins=ins, masks=m4, boxes=masks_to_boxes(masks) / 4, emb=emb, has_emb=has)
+        if cfg.train_short or cfg.strong_view: return dict(image=img, masks=masks, emb=emb, has_emb=has)   # targets after padding / pasting
+        return grid_item(img, masks, emb, has, cfg, self.ranges)
+
+def grid_item(img: torch.Tensor, masks: torch.Tensor, emb: torch.Tensor, has: torch.Tensor, cfg: SOLOConfig, ranges) -> dict:
+    "One training item: the image, SOLO's grid targets of its bool `masks (N, H, W)`, stride-4 masks and boxes, embeddings."
+    H, W = img.shape[-2:]
+    cate, ins = solo_targets(masks, cfg.grids, ranges, cfg.center_sigma)
+    m4 = F.avg_pool2d(masks[None].float(), 4)[0] >= 0.5 if len(masks) else torch.zeros(0, H // 4, W // 4, dtype=torch.bool)
+    boxes = masks_to_boxes(masks) / 4 if len(masks) else torch.zeros(0, 4)
+    return dict(image=img, cate=cate, ins=ins, masks=m4, boxes=boxes, emb=emb, has_emb=has)
 
 def solo_collate(items: list[dict]) -> dict:
     "Stack images and grid targets; pad the per-object tensors to the largest object count."
@@ -329,14 +329,15 @@ def solo_collate(items: list[dict]) -> dict:
         for k in ("masks", "boxes", "emb", "has_emb"): out[k][b, :n] = it[k]
     return out
 
+_STRONG = v2.Compose([v2.RandomApply([v2.ColorJitter(0.4, 0.4, 0.4, 0.1)], p=0.8), v2.RandomGrayscale(p=0.2),
+                      v2.RandomApply([v2.GaussianBlur(13, sigma=(0.1, 2.0))], p=0.5),
+                      v2.RandomErasing(p=0.7, scale=(0.05, 0.2), ratio=(0.3, 3.3), value="random"),
+                      v2.RandomErasing(p=0.5, scale=(0.02, 0.2), ratio=(0.1, 6), value="random"),
+                      v2.RandomErasing(p=0.3, scale=(0.02, 0.2), ratio=(0.05, 8), value="random")])
+
 def strong_augment(img: torch.Tensor) -> torch.Tensor:
     "FreeSOLO's strong view of `(3, H, W)` in [0, 1]: colour jitter (p 0.8), grayscale (p 0.2), Gaussian blur sigma 0.1-2 (p 0.5), three random erasings (p 0.7, 0.5, 0.3)."
-    t = v2.Compose([v2.RandomApply([v2.ColorJitter(0.4, 0.4, 0.4, 0.1)], p=0.8), v2.RandomGrayscale(p=0.2),
-                    v2.RandomApply([v2.GaussianBlur(13, sigma=(0.1, 2.0))], p=0.5),
-                    v2.RandomErasing(p=0.7, scale=(0.05, 0.2), ratio=(0.3, 3.3), value="random"),
-                    v2.RandomErasing(p=0.5, scale=(0.02, 0.2), ratio=(0.1, 6), value="random"),
-                    v2.RandomErasing(p=0.3, scale=(0.02, 0.2), ratio=(0.05, 8), value="random")])
-    return t(img).clamp(0, 1)
+    return _STRONG(img).clamp(0, 1)
 
 def copy_paste(dst: dict, src: dict, rng: random.Random | None = None) -> dict:
     """Simple Copy-Paste as FreeSOLO trains: k ~ U{0..n} instances of `src` (its image and masks resized to `dst`'s size)
@@ -373,13 +374,9 @@ class SoloCollate:
         out = []
         for it in items:
             h, w = it["image"].shape[-2:]
-            img = F.pad(it["image"], (0, Wp - w, 0, Hp - h))
             masks = F.pad(it["masks"], (0, Wp - w, 0, Hp - h)) if len(it["masks"]) else torch.zeros(0, Hp, Wp, dtype=torch.bool)
             nz = masks.flatten(1).any(1)                                         # pasting may have emptied an instance
-            masks, emb, has = masks[nz], it["emb"][nz], it["has_emb"][nz]
-            cate, ins = solo_targets(masks, cfg.grids, self.ranges, cfg.center_sigma)
-            m4 = F.avg_pool2d(masks[None].float(), 4)[0] >= 0.5 if len(masks) else torch.zeros(0, Hp // 4, Wp // 4, dtype=torch.bool)
-            out.append(dict(image=img, cate=cate, ins=ins, masks=m4, boxes=masks_to_boxes(masks) / 4 if len(masks) else torch.zeros(0, 4), emb=emb, has_emb=has))
+            out.append(grid_item(F.pad(it["image"], (0, Wp - w, 0, Hp - h)), masks[nz], it["emb"][nz], it["has_emb"][nz], cfg, self.ranges))
         return solo_collate(out)
 
 # %% ../nbs/50c_solo.ipynb #c6a48ffd
