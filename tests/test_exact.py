@@ -108,3 +108,74 @@ def test_demo_rows_from_spec(tmp_path):
     assert json.loads((tmp_path / "out/exact/control/params.json").read_text())["steps"] == 0
     assert json.loads((tmp_path / "out/exact/no_paste/params.json").read_text())["n_paste_max"] == 0
     assert exact_rows(tmp_path / "out", tmp_path / "missing.yaml") == {}                # outside the repository: no rows, said
+
+def test_cpu_defaults_are_the_measured_recipe():
+    "`unseg train exact` with no settings runs the recipe measured in ablations/exact_paste_cpu.yaml (its EXACT arm)."
+    from pathlib import Path
+    import yaml
+    from unseg.exact import Config
+    base = yaml.safe_load((Path(__file__).resolve().parents[1] / "ablations/exact_paste_cpu.yaml").read_text())["base"]
+    c = Config()
+    assert Path(c.data).name == Path(base["data"]).name == "scenes_exact"
+    assert (c.mode, c.cls_steps, c.cls_tiny_stride, c.cls_width, c.cls_colour, c.cam_thresh) == (
+        base["mode"], base["cls_steps"], base["cls_tiny_stride"], base["cls_width"], base["cls_colour"], base["cam_thresh"])
+    assert (c.cls_init, c.backbone_ckpt) == (base["cls_init"], base["det_init"]) == ("objects", "objects")
+    assert (c.pretrain_steps, c.pretrain_n, c.pretrain_categories, c.det_pretrain_steps) == (
+        base["pretrain_steps"], base["pretrain_n"], base["pretrain_categories"], base["det_pretrain_steps"])
+    assert (c.steps, c.batch_size, c.lr, c.image_size, c.cls_image_size) == (base["steps"], base["batch_size"], base["lr"], base["size"], base["size"])
+    assert c.lsj_scale == (base["lsj_min"], base["lsj_max"]) and c.colour_p == base["colour_p"] and c.inpaint_bank == ""
+
+def test_objects_resolved_once(tiny, tmp_path):
+    "cls_init / backbone_ckpt = objects: trunks pre-trained on other categories, cached and reused; a ResNet classifier is refused."
+    from pathlib import Path
+    from unseg.core import make_config
+    from unseg.train import load_checkpoint
+    from unseg.exact import Config, resolve_pretrained
+    cfg = make_config(Config, data=str(tiny), cls_init="objects", backbone_ckpt="objects", pretrain_cache=str(tmp_path / "pre"),
+                      pretrain_n=24, pretrain_categories=12, pretrain_steps=1, det_pretrain_steps=1, cls_width=8)
+    r = resolve_pretrained(cfg)
+    assert r.cls_init.endswith("last.pt") and load_checkpoint(r.cls_init)["run_config"]["backbone"] == "tiny"
+    sd = torch.load(r.backbone_ckpt, map_location="cpu")
+    assert "layer4.0.conv1.weight" in sd and not any(k.startswith("fc.") for k in sd)
+    names = {c["name"] for c in json.loads((tiny / "train.json").read_text())["categories"]}
+    other = json.loads((Path(r.cls_init).parents[2] / "data" / "train_other.json").read_text())
+    cname = {c["id"]: c["name"] for c in other["categories"]}
+    seen = {cname[c] for im in other["images"] for c in im["image_labels"]}
+    assert seen and not names & seen                                           # the trunk never saw a target category
+    assert resolve_pretrained(cfg) == r                                        # cached: the same files, nothing retrained
+    with pytest.raises(ValueError, match="cls_backbone"):
+        resolve_pretrained(make_config(Config, data=str(tiny), cls_init="objects", backbone_ckpt="", cls_backbone="resnet18"))
+
+def test_partial_freeze_trains_last_stage_only(tiny, tmp_path):
+    "cls_freeze + cls_train_stages=1: the last trunk stage and the head change, the earlier stages do not."
+    from unseg.extract import ExtractConfig, MultiLabelNet, train_classifier, trunk_stages
+    assert [len(list(s.children())) for s in trunk_stages(MultiLabelNet(3, "tiny", 8))] == [6, 6, 6, 6]
+    assert len(trunk_stages(MultiLabelNet(3, "resnet18"))) == 4
+    init = tmp_path / "init"
+    train_classifier(tiny / "train.json", ExtractConfig(width=8, image_size=32, cls_steps=1, cls_batch=2), init)
+    ck = init / "ckpt" / "last.pt"
+    base = MultiLabelNet(4, "tiny", 8, str(ck))
+    m = train_classifier(tiny / "train.json", ExtractConfig(width=8, image_size=32, cls_steps=3, cls_batch=4, cls_init=str(ck),
+                                                            cls_freeze=True, cls_train_stages=1), tmp_path / "part")
+    moved = [any(not torch.equal(a.weight, b.weight) for a, b in zip(s0.modules(), s1.modules()) if isinstance(a, torch.nn.Conv2d))
+             for s0, s1 in zip(trunk_stages(base), trunk_stages(m))]
+    assert moved == [False, False, False, True]
+    with pytest.raises(ValueError, match="cls_train_stages"): ExtractConfig(cls_train_stages=5)
+
+def test_composites_keep_mixed_sizes(tiny):
+    "Training images of different sizes (VOC): each composite keeps its background's size (none is warped to the first's)."
+    from unseg.exact import ComposedDataset, make_backgrounds
+    from unseg.extract import ObjectBank
+    from unseg.paste import PasteConfig
+    from unseg.data import CocoFolder
+    ds = CocoFolder(tiny / "train.json")
+    items = [dict(ds[i]) for i in range(4)]
+    items[1]["image"] = torch.nn.functional.interpolate(items[1]["image"][None], size=(48, 80))[0]
+    bank = ObjectBank.from_coco(tiny / "train.json", max_images=4)
+    src = make_backgrounds("original+inpaint+generative", [items[0], items[1]], bank)
+    sizes = {tuple(src.sample(__import__("numpy").random.default_rng(s), None)["image"].shape[-2:]) for s in range(30)}
+    assert sizes == {(64, 64), (48, 80)}
+    comp = ComposedDataset(src, bank, PasteConfig(n_paste_min=1, n_paste_max=1), 30, None)
+    its = [comp[i] for i in range(30)]
+    assert {tuple(it["image"].shape[-2:]) for it in its} == {(64, 64), (48, 80)}
+    assert all(it["masks"].shape[-2:] == it["image"].shape[-2:] and len(it["masks"]) == len(it["labels"]) for it in its)

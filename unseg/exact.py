@@ -20,8 +20,8 @@ from .train import LoopConfig, Trainer, loop_config
 
 # %% auto #0
 __all__ = ['BACKGROUNDS', 'background_weights', 'Config', 'ensure_data', 'build_bank', 'make_backgrounds', 'ComposedDataset',
-           'train', 'load', 'segment', 'evaluate_model', 'bank_ious', 'bank_quality', 'show_bank', 'bench_paste',
-           'bench_train', 'gpu_run']
+           'resolve_pretrained', 'train', 'load', 'segment', 'evaluate_model', 'bank_ious', 'bank_quality', 'show_bank',
+           'bench_paste', 'bench_train', 'gpu_run']
 
 # %% ../nbs/70c_exact.ipynb #d213c3f2
 BACKGROUNDS = ("original", "inpaint", "crop", "black", "generative")
@@ -43,8 +43,8 @@ def background_weights(spec: str, weights: str = "auto") -> list[float]:
 
 @dataclass
 class Config(oracle.MaskRCNNConfig):
-    "EXACT settings; defaults = the cpu tier (a tiny `scenes` set with 4 categories is generated when `data` is missing)."
-    data: str = "data/exact_cpu"
+    "EXACT settings; defaults = the measured `cpu` recipe on the EXACT split (`data/scenes_exact`, generated when missing; ablations/exact_paste_cpu.yaml)."
+    data: str = "data/scenes_exact"
     train_split: str = "train.json"
     val_split: str = "val.json"
     run_dir: str = "runs/exact/cpu"
@@ -52,8 +52,8 @@ class Config(oracle.MaskRCNNConfig):
     proposals: str = "classical"        # a method needing no checkpoint, or a COCO results JSON of class-agnostic masks
     bank: str = ""                      # '' extract | 'gt' ground-truth masks | path of a saved ObjectBank
     # extract (ExtractConfig)
-    mode: str = "fem"                   # fem | step1 | cam | classical (the baseline: top classical proposals, no classifier)
-    cam_thresh: float = 0.5
+    mode: str = "step1"                 # fem (paper) | step1 | cam | classical (the baseline: top classical proposals, no classifier); cpu: step1, F-EM scored below it on the EXACT split (exact_extract_cpu)
+    cam_thresh: float = 0.7             # chosen on the training split (exact_extract_cpu)
     n_candidates: int = 3
     em_candidates: int = 8
     min_proposal_area: float = 0.01     # ExtractConfig.min_area (fraction of the image)
@@ -67,17 +67,24 @@ class Config(oracle.MaskRCNNConfig):
     cam_anchor: str = "mass"            # mass (paper) | peak (ExtractConfig.anchor)
     cls_backbone: str = "tiny"
     cls_width: int = 32
-    cls_tiny_stride: int = 16
+    cls_tiny_stride: int = 8
     cls_scale_min: float = 1.0
-    cls_colour: bool = False
+    cls_colour: bool = True
     cls_loss: str = "bce"
-    cls_image_size: int = 96
+    cls_image_size: int = 128
     cls_steps: int = 300
     cls_batch: int = 8
     cls_lr: float = 2e-3
-    cls_init: str = ""              # ResNet classifier: a backbone state dict to start from (see ExtractConfig)
+    cls_init: str = "objects"       # the classifier's start: '' scratch | objects (pre-trained on other categories, below) | a checkpoint (see ExtractConfig)
     cls_freeze: bool = False        # the classifier's head only (a linear probe on the pre-trained trunk)
-    backbone_ckpt: str = ""         # the Mask R-CNN's ResNet: a torchvision state dict to start from (ImageNet in the paper; unseg.extract.resnet_trunk)
+    cls_train_stages: int = 0       # with cls_freeze: the last trunk stages that still train (0: a pure linear probe)
+    backbone_ckpt: str = "objects"  # the Mask R-CNN's ResNet: '' scratch | objects | a torchvision state dict (ImageNet in the paper; unseg.extract.resnet_trunk)
+    # `objects`: the stand-in for ImageNet weights (unseg.extract.pretrain_objects: single-object scenes of other categories than the target set's, cached)
+    pretrain_cache: str = "runs/pretrained"
+    pretrain_n: int = 6000
+    pretrain_categories: int = 60
+    pretrain_steps: int = 4000      # the classifier's trunk (tiny)
+    det_pretrain_steps: int = 2500  # the detector's trunk (a ResNet of `backbone`)
     # backgrounds and paste (PasteConfig)
     backgrounds: str = "original+inpaint+generative"
     bg_weights: str = "auto"            # auto: original images 2/3, augmented backgrounds 1/3 (the paper's originals x 2 vs ~10k DALL-E); or '2,1,1' per source
@@ -94,13 +101,18 @@ class Config(oracle.MaskRCNNConfig):
     selection: str = "uniform"
     min_area: int = 16
     paste_in: str = "auto"              # auto | loop (PasteHook on the training device) | workers (cv2 compose) | none
-    presets: ClassVar[dict] = {"smoke": dict(steps=2, lr=0.0002, batch_size=2, warmup_steps=0, log_every=10, ckpt_every=500, progress=False, data="data/exact_smoke", run_dir="runs/exact/smoke", cls_steps=60),
+    steps: int = 800                    # the Mask R-CNN (oracle fields): 800 steps of 8 images at 128 px, the paper's jitter and colour
+    lsj_scale: tuple = (0.5, 1.5)
+    colour_p: float = 0.5
+    presets: ClassVar[dict] = {"smoke": dict(steps=2, lr=0.0002, batch_size=2, warmup_steps=0, log_every=10, ckpt_every=500, progress=False, data="data/exact_smoke", run_dir="runs/exact/smoke",
+                                             cls_steps=60, cls_init="", backbone_ckpt="", mode="fem", cam_thresh=0.5, cls_tiny_stride=16, cls_colour=False, cls_image_size=96,
+                                             lsj_scale=(), colour_p=0.0),
         "gpu": dict(
-        data="data/exact_gpu", run_dir="runs/exact/gpu", max_images=300, cls_width=48, cls_image_size=128, cls_steps=600,
+        data="data/exact_gpu", run_dir="runs/exact/gpu", max_images=300, cls_init="", backbone_ckpt="", mode="fem", cam_thresh=0.5, cls_tiny_stride=16, cls_colour=False, lsj_scale=(), colour_p=0.0, cls_width=48, cls_image_size=128, cls_steps=600,
         cls_batch=32, backbone="resnet50", fpn_channels=256, box_head_dim=1024, image_size=256, rpn_proposals=1000,
         box_batch=256, steps=1200, batch_size=8, lr=3e-4, warmup_steps=100, amp="bf16", num_workers=6, log_every=50),
         "paper": dict(                                      # §4.1 on PASCAL VOC 2012 (data: the VOC root; converted once by unseg.data.voc_folder)
-        data="data/VOC2012", run_dir="runs/exact/paper", cls_backbone="resnet50", cls_image_size=448, cls_steps=8000, cls_batch=32,
+        data="data/VOC2012", run_dir="runs/exact/paper", cls_init="", backbone_ckpt="", mode="fem", cam_thresh=0.5, cls_colour=False, cls_backbone="resnet50", cls_image_size=448, cls_steps=8000, cls_batch=32,
         cls_lr=1e-4, backbone="resnet50", fpn_channels=256, box_head_dim=1024, image_size=512, anchor_sizes=(32, 64, 128, 256, 512),
         rpn_proposals=1000, box_batch=512, steps=18000, batch_size=16, lr=1e-4, warmup_steps=1000, lsj_scale=(0.1, 2.0),
         colour_p=0.5, amp="bf16", num_workers=8, log_every=50, ckpt_every=1000)}
@@ -194,7 +206,8 @@ class ComposedDataset(torch.utils.data.Dataset):
     "`n` training items: a background sample, composed with bank objects here (`paste=True`) or left for `PasteHook`."
     def __init__(self, backgrounds: BackgroundSource, bank: ObjectBank, cfg: PasteConfig, n: int, size: tuple[int, int],
                  paste: bool = True, seed: int = 0, transforms=None):
-        self.bg, self.bank, self.cfg, self.n, self.size, self.paste, self.seed = backgrounds, bank, cfg, n, tuple(size), paste, seed
+        self.bg, self.bank, self.cfg, self.n, self.paste, self.seed = backgrounds, bank, cfg, n, paste, seed
+        self.size = tuple(size) if size is not None else None          # None: each composite keeps its background's size
         self.transforms = transforms                                   # applied to the composite (LSJ, brightness / contrast)
     def __len__(self): return self.n
     def __getitem__(self, i):
@@ -212,6 +225,24 @@ def _paste_in(cfg: Config) -> str:
     gpu = get_device(cfg.device).type == "cuda"
     return "loop" if gpu and cfg.placement == "random" and cfg.blend in ("hard", "gaussian") else "workers"
 
+def resolve_pretrained(cfg: Config) -> Config:
+    """`cls_init` / `backbone_ckpt` = `objects` -> the checkpoints of `unseg.extract.pretrain_objects` (trained once into
+    `pretrain_cache`, then reused): single-object scenes of `pretrain_categories` categories other than the target
+    set's, the stand-in for ImageNet weights. The classifier gets the tiny trunk, the detector a ResNet of `backbone`."""
+    if "objects" not in (cfg.cls_init, cfg.backbone_ckpt): return cfg
+    from unseg.extract import pretrain_objects, resnet_trunk
+    names = [c["name"] for c in load_json(Path(cfg.data) / cfg.train_split)["categories"]]   # never a target category
+    kw = dict(exclude=names, n=cfg.pretrain_n, n_categories=cfg.pretrain_categories)
+    new = {}
+    if cfg.cls_init == "objects":
+        if cfg.cls_backbone != "tiny": raise ValueError(f"exact.Config.cls_init='objects' pre-trains the tiny classifier; cls_backbone={cfg.cls_backbone!r} needs a checkpoint path")
+        print(f"exact: the classifier's trunk pre-trained on {cfg.pretrain_n} single-object images ({cfg.pretrain_steps} steps; cached in {cfg.pretrain_cache})")
+        new["cls_init"] = str(pretrain_objects(cfg.pretrain_cache, steps=cfg.pretrain_steps, width=cfg.cls_width, stride=cfg.cls_tiny_stride, **kw))
+    if cfg.backbone_ckpt == "objects":
+        print(f"exact: the detector's {cfg.backbone} pre-trained on the same images ({cfg.det_pretrain_steps} steps; cached in {cfg.pretrain_cache})")
+        new["backbone_ckpt"] = str(resnet_trunk(pretrain_objects(cfg.pretrain_cache, steps=cfg.det_pretrain_steps, backbone=cfg.backbone, **kw)))
+    return dataclasses.replace(cfg, **new)
+
 def train(cfg: Config | None = None) -> Path:
     "Extract, compose and train EXACT's Mask R-CNN; returns `cfg.run_dir` (checkpoint at `ckpt/last.pt`)."
     cfg = cfg or make_config(Config)
@@ -219,6 +250,10 @@ def train(cfg: Config | None = None) -> Path:
     from unseg.data import is_voc, voc_folder
     if is_voc(cfg.data): cfg = dataclasses.replace(cfg, data=str(voc_folder(cfg.data)))   # VOC 2012 layout -> COCO files beside it, once
     elif Path(cfg.data).name.startswith("exact_") and not (Path(cfg.data) / cfg.train_split).exists(): ensure_data(cfg.data, seed=cfg.seed)
+    elif not (Path(cfg.data) / cfg.train_split).exists():
+        from unseg.synth import ensure_dataset
+        ensure_dataset(cfg.data)    # data/scenes_exact (a tier set) is generated; else a one-line error
+    cfg = resolve_pretrained(cfg)
     if cfg.preset_used == "paper" and not (cfg.backbone_ckpt and cfg.cls_init):
         warnings.warn("exact paper preset: the paper starts the classifier and the Mask R-CNN from ImageNet weights; pass cls_init=PATH and "
                       "backbone_ckpt=PATH (torchvision ResNet-50 state dicts), or the run trains from scratch and will not match §4")
@@ -227,7 +262,10 @@ def train(cfg: Config | None = None) -> Path:
     to_contig, _ = oracle.label_maps(cat_ids)
     bgs = make_backgrounds(cfg.backgrounds, items, bank, cfg.seed, cfg.bg_weights, _inpaint_masks(cfg, items))
     where, pc = _paste_in(cfg), cfg.paste_config()
-    ds = ComposedDataset(bgs, bank, pc, cfg.n_synthetic or 2 * len(items), tuple(items[0]["image"].shape[-2:]),
+    sizes = {tuple(it["image"].shape[-2:]) for it in items}             # one size: every composite has it; mixed (VOC): each keeps its background's
+    if len(sizes) > 1 and "black" in cfg.backgrounds.split("+"):
+        raise ValueError(f"exact.Config.backgrounds={cfg.backgrounds!r}: 'black' needs one image size, but the training images of {cfg.data} have {len(sizes)}; drop 'black'")
+    ds = ComposedDataset(bgs, bank, pc, cfg.n_synthetic or 2 * len(items), sizes.pop() if len(sizes) == 1 else None,
                          paste=where == "workers", seed=cfg.seed, transforms=oracle.detector_transforms(cfg))
     hooks = [PasteHook(PasteSampler(bank, pc, canvas=64, seed=cfg.seed))] if where == "loop" else []
     ocfg = cfg.oracle_config()

@@ -22,7 +22,7 @@ from .train import Trainer, load_checkpoint, loop_config
 
 # %% auto #0
 __all__ = ['EXTRACT_MODES', 'CLASSIFIER_FIELDS', 'ExtractConfig', 'MultiLabelNet', 'grad_cam', 'cam_anchor', 'ImageLabelDataset',
-           'classifier_loss', 'softmax_loss', 'train_classifier', 'load_classifier', 'filter_proposals',
+           'trunk_stages', 'classifier_loss', 'softmax_loss', 'train_classifier', 'load_classifier', 'filter_proposals',
            'mean_distance', 'segment_crops', 'fit_gaussian', 'mahalanobis', 'm_step', 'fem', 'ObjectBank', 'class_cams',
            'extract', 'toy_scenes', 'proposals_for', 'extract_coco', 'classifier_scores', 'oracle_anchors',
            'random_anchors', 'extraction_quality', 'cached_classifier', 'pretrain_objects', 'resnet_trunk']
@@ -59,6 +59,7 @@ class ExtractConfig:
     cls_scale_min: float = 1.0      # zoom-out augmentation: each training image shrunk by U(cls_scale_min, 1) onto a grey canvas (1: off)
     cls_init: str = ""              # start from: ResNet: a torchvision-format backbone state dict (e.g. `unseg.hierarchy.export_backbone`); tiny: a classifier checkpoint (its trunk)
     cls_freeze: bool = False        # train the head only (a linear probe on the pre-trained trunk; its BatchNorm statistics still adapt)
+    cls_train_stages: int = 0       # with cls_freeze: the last `cls_train_stages` trunk stages train too (0: a pure linear probe; 1: the last stage + head)
 
     def __post_init__(self):
         if self.cls_loss not in ("bce", "softmax"): raise ValueError(f"ExtractConfig.cls_loss={self.cls_loss!r}; expected 'bce' or 'softmax'")
@@ -67,6 +68,7 @@ class ExtractConfig:
         if self.tiny_stride not in (8, 16): raise ValueError(f"ExtractConfig.tiny_stride={self.tiny_stride}; expected 8 or 16")
         if not 0 < self.cls_scale_min <= 1: raise ValueError(f"ExtractConfig.cls_scale_min={self.cls_scale_min} must be in (0, 1]")
         if self.mode not in EXTRACT_MODES: raise ValueError(f"ExtractConfig.mode={self.mode!r}; expected one of {list(EXTRACT_MODES)}")
+        if not 0 <= self.cls_train_stages <= 4: raise ValueError(f"ExtractConfig.cls_train_stages={self.cls_train_stages}; expected 0-4 (trunk stages trained under cls_freeze)")
         if not 0 < self.keep_frac <= 1: raise ValueError(f"ExtractConfig.keep_frac={self.keep_frac} must be in (0, 1]")
         if not 0 <= self.cam_thresh < 1: raise ValueError(f"ExtractConfig.cam_thresh={self.cam_thresh} must be in [0, 1)")
         if not (1 <= self.n_candidates and (self.em_candidates == 0 or self.n_candidates <= self.em_candidates)):
@@ -191,6 +193,12 @@ class ImageLabelDataset(torch.utils.data.Dataset):
         for c in it["image_labels"].tolist(): t[self.index[c]] = 1
         return dict(image=x, target=t)
 
+def trunk_stages(model: MultiLabelNet) -> list[nn.Module]:
+    "The trunk's stages, input first: tiny: its 4 conv blocks; ResNet: layer1-4 (the stem is not a stage: it stays frozen)."
+    b = list(model.body.children())
+    if len(b) == 8 and isinstance(b[4], nn.Sequential): return b[4:]    # torchvision ResNet: conv1 bn1 relu maxpool layer1..4
+    return [nn.Sequential(*b[6 * k:6 * k + 6]) for k in range(len(b) // 6)]   # tiny: 4 x (conv bn relu conv bn relu)
+
 def classifier_loss(model, batch) -> dict:
     "Binary cross-entropy of the multi-label logits."
     return {"loss": F.binary_cross_entropy_with_logits(model(batch["image"]), batch["target"])}
@@ -209,6 +217,8 @@ def train_classifier(ann_file: str | Path, cfg: ExtractConfig, run_dir: str | Pa
     if cfg.cls_freeze:
         if not cfg.cls_init: raise ValueError("ExtractConfig.cls_freeze=True needs cls_init (a pre-trained trunk to probe)")
         for p in model.body.parameters(): p.requires_grad_(False)
+        for st in trunk_stages(model)[len(trunk_stages(model)) - cfg.cls_train_stages:] if cfg.cls_train_stages else []:
+            for p in st.parameters(): p.requires_grad_(True)            # partial fine-tuning: the last stage(s) adapt, the rest stays pre-trained
     lc = loop_config(steps=cfg.cls_steps, batch_size=cfg.cls_batch, lr=cfg.cls_lr, device=device, progress=False,
                      seed=seed, ckpt_every=max(cfg.cls_steps, 1), log_every=max(cfg.cls_steps // 5, 1))
     Trainer(model, softmax_loss if cfg.cls_loss == "softmax" else classifier_loss, ds, lc, run_dir, resume=False,
@@ -592,6 +602,7 @@ def cached_classifier(ann_file: str | Path, cfg: ExtractConfig, cache_dir: str |
     import hashlib, json
     key = dict({k: getattr(cfg, k) for k in CLASSIFIER_FIELDS}, seed=seed, data=str(Path(ann_file).resolve()))
     if cfg.cls_freeze: key["cls_freeze"] = True                          # (absent when off: the hashes of earlier caches stay valid)
+    if cfg.cls_freeze and cfg.cls_train_stages: key["cls_train_stages"] = cfg.cls_train_stages
     run = Path(cache_dir) / f"classifier_s{seed}_{hashlib.sha1(json.dumps(key, sort_keys=True).encode()).hexdigest()[:10]}"
     ck = run / "ckpt" / "last.pt"
     if ck.exists() and load_checkpoint(ck).get("step", 0) >= cfg.cls_steps: return load_classifier(ck, device)

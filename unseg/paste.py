@@ -23,8 +23,8 @@ __all__ = ['BLENDS', 'PLACEMENTS', 'bank_masks', 'BackgroundSource', 'BlackBackg
            'merge_instances', 'PasteHook', 'paste_into_batch', 'pareto_counts', 'longtail_subset']
 
 # %% ../nbs/70b_paste.ipynb #1847f2cc
-def _resize(img: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
-    if tuple(img.shape[-2:]) == tuple(size): return img
+def _resize(img: torch.Tensor, size: tuple[int, int] | None) -> torch.Tensor:
+    if size is None or tuple(img.shape[-2:]) == tuple(size): return img     # None: keep the image's own size
     return F.interpolate(img[None], size=tuple(size), mode="bilinear", align_corners=False, antialias=True)[0].clamp(0, 1)
 
 def _empty(image: torch.Tensor) -> dict:
@@ -43,20 +43,23 @@ def bank_masks(bank: ObjectBank, image_ids: Sequence[int], sizes: Sequence[tuple
             [torch.tensor(l, dtype=torch.long) for l in ls])
 
 class BackgroundSource:
-    "Interface: `sample(rng, size) -> {image (3,H,W), masks (N,H,W), labels (N,)}`."
+    "Interface: `sample(rng, size) -> {image (3,H,W), masks (N,H,W), labels (N,)}`; `size=None`: the drawn image's own size (sources that have images)."
     name = "base"
     def sample(self, rng: np.random.Generator, size: tuple[int, int]) -> dict: raise NotImplementedError
 
 class BlackBackground(BackgroundSource):
     "All-zero backgrounds (Table 3's 'black')."
     name = "black"
-    def sample(self, rng, size): return _empty(torch.zeros(3, *size))
+    def sample(self, rng, size):
+        if size is None: raise ValueError("BlackBackground.sample: needs a size (H, W); got None")
+        return _empty(torch.zeros(3, *size))
 
 class CallableBackground(BackgroundSource):
     "Wrap any generator `fn(rng, (H, W)) -> image (3,H,W)` in [0,1] (e.g. a text-to-image model)."
     name = "callable"
     def __init__(self, fn: Callable): self.fn = fn
     def sample(self, rng, size):
+        if size is None: raise ValueError("CallableBackground.sample: needs a size (H, W); got None")
         img = torch.as_tensor(self.fn(rng, size)).float()
         if img.ndim != 3 or img.shape[0] != 3: raise ValueError(f"CallableBackground: the generator returned shape {tuple(img.shape)}, expected (3, H, W)")
         return _empty(_resize(img, size))
@@ -79,7 +82,8 @@ class OriginalBackground(_ImageSource):
             raise ValueError(f"OriginalBackground: {len(self.images)} images, {len(self.masks)} mask sets, {len(self.labels)} label sets")
     def sample(self, rng, size):
         k = int(rng.integers(len(self.images))); m = self.masks[k]
-        if m.shape[0]: m = F.interpolate(m[None].float(), size=tuple(size), mode="nearest")[0].bool()
+        size = tuple(size) if size is not None else tuple(self.images[k].shape[-2:])
+        if m.shape[0]: m = F.interpolate(m[None].float(), size=size, mode="nearest")[0].bool()
         else: m = torch.zeros(0, *size, dtype=torch.bool)
         return dict(image=_resize(self.images[k], size), masks=m, labels=self.labels[k].clone())
 
@@ -138,8 +142,10 @@ class PPCABackground(_ImageSource):
     def sample(self, rng, size):
         z = torch.from_numpy(rng.normal(size=self.q))
         x = self.mu + self.W @ z + math.sqrt(self.sigma2) * torch.from_numpy(rng.normal(size=self.mu.shape[0]))   # x = mu + Wz + eps
+        ref = self.images[int(rng.integers(len(self.images)))]          # the residual's image (its size when `size` is None)
+        size = tuple(size) if size is not None else tuple(ref.shape[-2:])
         low = F.interpolate(x.float().view(1, 3, self.thumb, self.thumb), size=tuple(size), mode="bicubic", align_corners=False)[0]
-        ref = _resize(self.images[int(rng.integers(len(self.images)))], size)
+        ref = _resize(ref, size)
         hi = ref - F.interpolate(_resize(ref, (self.thumb, self.thumb))[None], size=tuple(size), mode="bicubic", align_corners=False)[0]
         return _empty((low + hi).clamp(0, 1))
 
