@@ -108,8 +108,15 @@ def exact_measured(results: Path = Path("results")) -> dict:
     ex, pa = results / "exact_extract_cpu.csv", results / "exact_paste_cpu.csv"
     if ex.exists():
         d = pd.read_csv(ex); d = d[(d["status"] == "ok") & (d["mode"] == "step1") & d["anchor_source"].isna() & d["proposals"].isna()]
-        probe = d["cls_freeze"].fillna(False).astype(bool) if "cls_freeze" in d else pd.Series(False, index=d.index)
-        for key, g in (("", d[~probe]), ("probe_", d[probe])):                  # fine-tuned (the table's main rows), linear probe
+        col = lambda k, dflt: d[k] if k in d else pd.Series(dflt, index=d.index)
+        frz, stg, stp = col("cls_freeze", False).fillna(False).astype(bool), col("cls_train_stages", 0).fillna(0).astype(int), col("cls_steps", 300).fillna(300).astype(int)
+        settings = [("", "the fine-tuned classifier", ~frz),
+                    ("probe_", "a linear probe on the same trunk, 300 steps", frz & (stg == 0) & (stp == 300)),
+                    ("stage_", "the last trunk stage + head, 300 steps", frz & (stg == 1) & (stp == 300)),
+                    ("chosen_", "a linear probe, 600 steps: the setting chosen on the training split (`results/exact_classifier_select.md`)", frz & (stg == 0) & (stp == 600))]
+        out["settings"] = [(k, w) for k, w, _ in settings]
+        for key, _, sel in settings:
+            g = d[sel]
             if len(g): out.update({f"{key}classifier_mAP": [g["classifier_mAP"].mean(), g["classifier_mAP"].std()], "classifier_chance": g["classifier_chance"].mean(),
                                    f"{key}anchor_in_object": [g["anchor_in_object"].mean(), g["anchor_in_object"].std()], f"{key}extract_seeds": len(g)})
     if pa.exists():
@@ -188,7 +195,7 @@ def write_card(rows: list[dict], out: Path, exact: dict | None = None):
               f"(extraction, `results/exact_extract_cpu.md`); the class-aware supervised oracle reaches mask AP50 >= "
               f"{100 * g['detector_AP50']:.0f} in about {g['detector_minutes']:.0f} minutes of training (paste)."]
         m = exact_measured(out)
-        for key, what in (("", "the fine-tuned classifier"), ("probe_", "a linear probe on the same trunk")):
+        for key, what in m.get("settings", []):
             if not m.get(f"{key}anchor_in_object"): continue
             a, c = m[f"{key}anchor_in_object"], m[f"{key}classifier_mAP"]
             met = a[0] >= g["anchor_in_object"], c[0] - m["classifier_chance"] >= g["classifier_mAP_over_chance"]
