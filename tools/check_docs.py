@@ -1,7 +1,8 @@
 #!/usr/bin/env python
 """Check a built docs page in headless Chromium: it loads from file:// with no network, MathJax typesets the
-maths (when the page has any), and a screenshot is saved.  Usage: check_docs.py PAGE.html SHOT.png"""
-import re, shutil, subprocess, sys, tempfile
+maths (when the page has any), every figure saved in its notebook (nbs/<page>.ipynb) is on the page, and a screenshot
+is saved.  Usage: check_docs.py PAGE.html SHOT.png"""
+import json, re, shutil, subprocess, sys, tempfile
 from pathlib import Path
 
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -24,9 +25,13 @@ def main(page: str, shot: str):
     has_math = bool(re.search(r"\$[^$\n]+\$", re.sub(r"<(script|style|pre|code)[\s\S]*?</\1>", "", src)))
     typeset = dom.count('class="MJX') + dom.count('class="mjx-chtml')
     if has_math and typeset == 0: sys.exit(f"{page}: the page has maths but MathJax typeset nothing")
+    nb = Path(__file__).resolve().parents[1] / "nbs" / f"{page.stem}.ipynb"
+    figs = sum("image/png" in o.get("data", {}) for c in json.loads(nb.read_text())["cells"] for o in c.get("outputs", [])) if nb.exists() else 0
+    shown = len(re.findall(r"<img[^>]+src=\"data:image/png", dom))
+    if shown < figs: sys.exit(f"{page}: {figs} figures saved in {nb.name} but {shown} rendered on the page")
     chromium("--window-size=1280,900", "--virtual-time-budget=15000", f"--screenshot={Path(shot).resolve()}", url)
     if not Path(shot).exists() or Path(shot).stat().st_size < 5000: sys.exit(f"{shot}: screenshot missing or blank")
-    print(f"docs check ok: {page.name} ({typeset} maths elements typeset), screenshot {shot}")
+    print(f"docs check ok: {page.name} ({typeset} maths elements typeset, {shown} of {figs} saved figures shown), screenshot {shot}")
 
 if __name__ == "__main__":
     if len(sys.argv) != 3: sys.exit(__doc__)

@@ -23,13 +23,14 @@ from .train import LoopConfig, Trainer, load_checkpoint, loop_config, throughput
 from .contours import gradient_magnitude, load_contours, predict_edges, ensure_scenes
 
 # %% auto #0
-__all__ = ['D_SCALES', 'Hierarchy', 'owt_ucm', 'build_hierarchy', 'ucm_image', 'is_ultrametric', 'cut_regions', 'horizontal_cut',
-           'cache_path', 'load_hierarchy', 'edge_maps', 'precompute_hierarchies', 'region_probs', 'scale_dist',
-           'sample_tree_pairs', 'hierarchy_loss', 'naive_hierarchy_loss', 'ResNetTrunk', 'HierarchyEmbeddingNet',
-           'HierarchyDataset', 'hierarchy_collate', 'sampler_stats', 'pixel_pair_loss', 'ImageContrastiveNet',
-           'nt_xent_loss', 'HierarchyConfig', 'image_files', 'build_model', 'make_loss_fn', 'prepare', 'train', 'load',
-           'spherical_kmeans', 'embed', 'segment', 'backbone_state', 'load_backbone', 'export_backbone',
-           'semantic_classes', 'semantic_map', 'trunk_features', 'linear_probe', 'image_regions', 'region_search',
+__all__ = ['D_SCALES', 'Hierarchy', 'edge_orientation', 'owt_ucm', 'build_hierarchy', 'ucm_image', 'is_ultrametric',
+           'cut_regions', 'horizontal_cut', 'cache_path', 'load_hierarchy', 'edge_maps', 'precompute_hierarchies',
+           'region_probs', 'scale_dist', 'sample_tree_pairs', 'hierarchy_loss', 'naive_hierarchy_loss', 'ResNetTrunk',
+           'HierarchyEmbeddingNet', 'HierarchyDataset', 'hierarchy_collate', 'sampler_stats', 'pixel_pair_loss',
+           'ImageContrastiveNet', 'nt_xent_loss', 'HierarchyConfig', 'image_files', 'build_model', 'make_loss_fn',
+           'prepare', 'train', 'load', 'spherical_kmeans', 'embed', 'segment', 'backbone_state', 'load_backbone',
+           'export_backbone', 'semantic_classes', 'semantic_map', 'trunk_features', 'linear_probe', 'image_regions',
+           'region_search', 'SemanticNet', 'SemanticDataset', 'semantic_loss', 'supervised_trunk', 'classical_features',
            'bench_hierarchy', 'gpu_run', 'main']
 
 # %% ../nbs/40b_hierarchy.ipynb #5f6614e6
@@ -53,20 +54,36 @@ class Hierarchy:
 def _graph(shape):
     return hg.get_4_adjacency_graph(tuple(shape))
 
-def owt_ucm(edge_map: np.ndarray) -> tuple:
-    "higra's OWT-UCM of a boundary map `(H, W)`: `(graph, tree, altitudes)`; tree leaves are watershed superpixels."
+def edge_orientation(edge_map: np.ndarray, r: int = 4) -> np.ndarray:
+    """Boundary orientation `(H, W)` in [0, pi) of a boundary map, from the second derivatives of its triangle-smoothed
+    version (the estimate structured-edge pipelines feed to the oriented watershed): O = atan(E_yy sign(-E_xy) / E_xx) mod pi,
+    the orientation of the boundary's normal (the gradient direction, as higra's `edge_orientations` expects)."""
+    e = np.asarray(edge_map, dtype=np.float64)
+    k = np.concatenate([np.arange(1, r + 2), np.arange(r, 0, -1)]).astype(np.float64); k /= k.sum()   # triangle filter of radius r
+    sm = np.apply_along_axis(lambda v: np.convolve(np.pad(v, r, mode="edge"), k, "valid"), 0, e)
+    sm = np.apply_along_axis(lambda v: np.convolve(np.pad(v, r, mode="edge"), k, "valid"), 1, sm)
+    oy, ox = np.gradient(sm)
+    oxy, oxx = np.gradient(ox); oyy, _ = np.gradient(oy)
+    sgn = np.where(oxy > 0, -1.0, 1.0)                                     # sign(-E_xy), with +1 where E_xy = 0 (axis-aligned lines)
+    return np.mod(np.arctan(oyy * sgn / (oxx + 1e-5)), np.pi)              # the normal's orientation: horizontal line -> pi/2
+
+def owt_ucm(edge_map: np.ndarray, oriented: bool = False) -> tuple:
+    """higra's mean-boundary UCM of a boundary map `(H, W)`: `(graph, tree, altitudes)`; tree leaves are watershed
+    superpixels. `oriented=False`: watershed-UCM (each arc weighted by its mean boundary strength); `True`: the oriented
+    watershed transform (OWT) of Arbelaez et al., arcs re-weighted by the boundary orientation `edge_orientation`."""
     e = np.asarray(edge_map, dtype=np.float64)
     if e.ndim != 2: raise ValueError(f"owt_ucm: expected a boundary map (H, W), got shape {e.shape}")
     if not np.isfinite(e).all(): raise ValueError("owt_ucm: the boundary map holds NaN or inf")
     g = _graph(e.shape)
     w = hg.weight_graph(g, e, hg.WeightFunction.mean)                      # w(p, q) = (E(p) + E(q)) / 2
-    tree, alt = hg.mean_pb_hierarchy(g, w, e.shape)
+    o = hg.weight_graph(g, edge_orientation(e), hg.WeightFunction.mean) if oriented else None
+    tree, alt = hg.mean_pb_hierarchy(g, w, e.shape, o)
     return g, tree, alt
 
-def build_hierarchy(edge_map: np.ndarray, n_regions: int = 40) -> Hierarchy:
-    "The `Hierarchy` of a boundary map: the finest cut with at most `n_regions` regions and $d_T$ between them."
+def build_hierarchy(edge_map: np.ndarray, n_regions: int = 40, oriented: bool = False) -> Hierarchy:
+    "The `Hierarchy` of a boundary map: the finest cut with at most `n_regions` regions and $d_T$ between them (`oriented`: OWT, see `owt_ucm`)."
     if n_regions < 2: raise ValueError(f"build_hierarchy: n_regions={n_regions} must be >= 2")
-    g, tree, alt = owt_ucm(edge_map)
+    g, tree, alt = owt_ucm(edge_map, oriented)
     cut = hg.HorizontalCutExplorer(tree, alt).horizontal_cut_from_num_regions(n_regions, at_least=False)
     nodes = np.asarray(cut.nodes())                                        # (K,) tree nodes of the finest regions
     lab = np.asarray(cut.labelisation_leaves(tree)).reshape(np.shape(edge_map))   # pixel -> tree node
@@ -78,9 +95,9 @@ def build_hierarchy(edge_map: np.ndarray, n_regions: int = 40) -> Hierarchy:
     np.fill_diagonal(D, 0)
     return Hierarchy(regions.astype(np.int16), D.astype(np.float32))
 
-def ucm_image(edge_map: np.ndarray, extra_border: bool = False) -> np.ndarray:
+def ucm_image(edge_map: np.ndarray, extra_border: bool = False, oriented: bool = False) -> np.ndarray:
     "The ultrametric contour map in Khalimsky coordinates `(2H-1, 2W-1)` (`(2H+1, 2W+1)` with `extra_border`)."
-    g, tree, alt = owt_ucm(edge_map)
+    g, tree, alt = owt_ucm(edge_map, oriented)
     return hg.graph_4_adjacency_2_khalimsky(g, hg.saliency(tree, alt), add_extra_border=extra_border)
 
 # %% ../nbs/40b_hierarchy.ipynb #a3b502aa
@@ -102,9 +119,9 @@ def horizontal_cut(h: Hierarchy, t: float) -> np.ndarray:
 
 # %% ../nbs/40b_hierarchy.ipynb #ffdf89de
 def _hier_job(job) -> str:
-    edge, n_regions, path = job
+    edge, n_regions, path, *rest = job
     if isinstance(edge, (str, Path)): edge = gradient_magnitude(load_image(edge))   # gradient edges: computed in the worker
-    h = build_hierarchy(edge, n_regions)
+    h = build_hierarchy(edge, n_regions, bool(rest and rest[0]))
     with atomic_path(path) as tmp:
         with open(tmp, "wb") as f: np.savez(f, regions=h.regions, dist=h.dist)
     return str(path)
@@ -132,8 +149,8 @@ def edge_maps(images: Sequence[torch.Tensor], edges: str | nn.Module = "gradient
 
 def precompute_hierarchies(files: Sequence[str | os.PathLike], cache_dir: str | os.PathLike, edges: str | nn.Module = "gradient",
                            n_regions: int = 40, workers: int = 0, root: str | os.PathLike | None = None,
-                           overwrite: bool = False, chunk: int = 64) -> dict:
-    "Cache the hierarchy of every image file; returns `dict(n, computed, seconds, images_per_s)`."
+                           overwrite: bool = False, chunk: int = 64, oriented: bool = False) -> dict:
+    "Cache the hierarchy of every image file (`oriented`: OWT, see `owt_ucm`); returns `dict(n, computed, seconds, images_per_s)`."
     root = Path(root) if root else None
     todo = []
     for f in files:
@@ -148,7 +165,7 @@ def precompute_hierarchies(files: Sequence[str | os.PathLike], cache_dir: str | 
             part = todo[c0:c0 + chunk]
             if isinstance(edges, str) and edges == "gradient": E = [str(f) for f, _ in part]   # the whole job runs in the pool
             else: E = edge_maps([load_image(f) for f, _ in part], edges)
-            jobs = [(e, n_regions, p) for e, (_, p) in zip(E, part)]
+            jobs = [(e, n_regions, p, oriented) for e, (_, p) in zip(E, part)]
             list(pool.imap_unordered(_hier_job, jobs) if pool else map(_hier_job, jobs))
     finally:
         if pool: pool.close(); pool.join()
@@ -447,6 +464,7 @@ class HierarchyConfig(LoopConfig):
     contour_label_frac: float = 0.1
     contour_steps: int = 30
     n_regions: int = 40              # finest level cap (§4.1)
+    owt_orient: bool = False         # True: the oriented watershed (OWT-UCM); False: watershed-UCM (arcs by mean boundary strength). Give each its own cache_dir
     max_regions: int = 64
     workers: int = 0                 # hierarchy precompute processes (0: in-process)
     image_size: int = 128             # training crop size (multiple of 4)
@@ -529,7 +547,7 @@ def prepare(cfg: HierarchyConfig) -> tuple[Path, list[Path], Path, dict]:
     data = ensure_scenes(cfg.data, run_dir, cfg.synth_n, cfg.synth_size, cfg.seed, cfg.workers)
     files = image_files(data)
     cache = Path(cfg.cache_dir or run_dir / "hierarchies")
-    stats = precompute_hierarchies(files, cache, _edges_for(cfg, run_dir, data), cfg.n_regions, cfg.workers)
+    stats = precompute_hierarchies(files, cache, _edges_for(cfg, run_dir, data), cfg.n_regions, cfg.workers, oriented=cfg.owt_orient)
     return run_dir, files, cache, stats
 
 def train(cfg: HierarchyConfig | None = None) -> Path:
@@ -695,8 +713,11 @@ def image_regions(z: torch.Tensor, sem: torch.Tensor, k: int = 15, seed: int = 0
     return torch.stack(desc), torch.stack(cls), lab.reshape(h, w)
 
 def region_search(z_db: Sequence[torch.Tensor], sem_db: Sequence[torch.Tensor], z_q: Sequence[torch.Tensor],
-                  sem_q: Sequence[torch.Tensor], k: int = 15, topk: int = 5, skip_background: bool = True) -> dict:
-    "Precision@topk of region retrieval (queries from `z_q` against regions of `z_db`) by cosine similarity."
+                  sem_q: Sequence[torch.Tensor], k: int = 15, topk: int = 5, skip_background: bool = True,
+                  n_classes: int = 0) -> dict:
+    """Precision@topk of region retrieval (queries from `z_q` against regions of `z_db`) by cosine similarity. With
+    `n_classes`, also the retrieval as a segmentation (our reading of Table 2's IoU): every query region, background
+    included, takes the class of its nearest database region, and the painted maps are scored by `semantic_miou`."""
     db = [image_regions(z, s, k) for z, s in zip(z_db, sem_db)]
     qs = [image_regions(z, s, k) for z, s in zip(z_q, sem_q)]
     Dd = torch.cat([d for d, _, _ in db]); Cd = torch.cat([c for _, c, _ in db])
@@ -706,7 +727,85 @@ def region_search(z_db: Sequence[torch.Tensor], sem_db: Sequence[torch.Tensor], 
     t = min(topk, len(Dd))
     nn_idx = (Dq @ Dd.T).topk(t, dim=1).indices                             # (Q, t) nearest database regions
     hit = (Cd[nn_idx] == Cq[:, None]).float()
-    return dict(precision=float(hit.mean()), n_queries=len(Dq), n_db=len(Dd), topk=t, nn=nn_idx, query_class=Cq, db_class=Cd)
+    out = dict(precision=float(hit.mean()), n_queries=len(Dq), n_db=len(Dd), topk=t, nn=nn_idx, query_class=Cq, db_class=Cd)
+    if n_classes:
+        from unseg.evaluate import semantic_miou
+        preds = []
+        for (d, _, lab), s in zip(qs, sem_q):
+            cls = Cd[(d @ Dd.T).argmax(1)]                                   # each region: its nearest database region's class
+            pm = cls[torch.unique(lab, return_inverse=True)[1]]              # (h, w) painted by region
+            preds.append(F.interpolate(pm[None, None].float(), tuple(s.shape[-2:]), mode="nearest")[0, 0].long())
+        r = semantic_miou(preds, [torch.as_tensor(s) for s in sem_q], n_classes)
+        out.update(miou=r["miou"], class_iou=r["iou"])
+    return out
+
+# %% ../nbs/40b_hierarchy.ipynb #92925d16
+class SemanticNet(nn.Module):
+    "`ResNetTrunk` + a 1x1 conv on its Res3 + Res4 hypercolumn: per-pixel class logits `(B, K, H/8, W/8)` of images `(B, 3, H, W)` in [0, 1]."
+    def __init__(self, backbone: str = "resnet18", n_classes: int = 2):
+        super().__init__()
+        self.backbone = ResNetTrunk(backbone); c3, c4 = self.backbone.channels
+        self.head = nn.Conv2d(c3 + c4, n_classes, 1)
+        self.register_buffer("mean", torch.tensor([0.485, 0.456, 0.406]).view(1, 3, 1, 1), persistent=False)
+        self.register_buffer("std", torch.tensor([0.229, 0.224, 0.225]).view(1, 3, 1, 1), persistent=False)
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        r3, r4 = self.backbone((x - self.mean) / self.std)
+        return self.head(torch.cat([r3, F.interpolate(r4, r3.shape[-2:], mode="bilinear", align_corners=False)], 1))
+
+class SemanticDataset(torch.utils.data.Dataset):
+    "Images and semantic maps (`semantic_map`) of a COCO split, randomly flipped left-right."
+    def __init__(self, ann_file: str | os.PathLike, cat_to_class: dict[int, int]):
+        from unseg.data import CocoFolder
+        self.ds, self.cmap = CocoFolder(ann_file), cat_to_class
+    def __len__(self): return len(self.ds)
+    def __getitem__(self, i):
+        it = self.ds[i]; x, y = it["image"], semantic_map(it, self.cmap)
+        if torch.rand(()) < 0.5: x, y = x.flip(-1), y.flip(-1)
+        return dict(image=x, sem=y)
+
+def semantic_loss(model: SemanticNet, batch: dict) -> dict:
+    "Per-pixel cross-entropy of the upsampled logits against the semantic map."
+    logits = model(batch["image"])
+    return {"loss": F.cross_entropy(F.interpolate(logits, batch["sem"].shape[-2:], mode="bilinear", align_corners=False), batch["sem"])}
+
+def supervised_trunk(data: str | os.PathLike, run_dir: str | os.PathLike, backbone: str = "resnet18", steps: int = 150,
+                     batch_size: int = 8, lr: float = 1e-3, warmup_steps: int = 10, schedule: str = "constant", seed: int = 0,
+                     device: str = "cpu") -> ResNetTrunk:
+    """The probe gate's supervised reference: the trunk trained with per-pixel cross-entropy on the ground-truth semantic
+    classes of every image of `data/train.json` (`steps` of `batch_size`, as a pre-training run); checkpointed in `run_dir`
+    and reused from there."""
+    ann = Path(data) / "train.json"
+    if not ann.exists(): raise FileNotFoundError(f"{ann}: the supervised reference needs a COCO train.json with masks")
+    cmap, names = semantic_classes(load_json(ann)["categories"])
+    seed_everything(seed)
+    model = SemanticNet(backbone, len(names))
+    lc = loop_config(steps=steps, batch_size=batch_size, lr=lr, warmup_steps=warmup_steps, schedule=schedule, seed=seed,
+                     device=device, progress=False, ckpt_every=max(steps, 1), log_every=max(1, steps // 5))
+    Trainer(model, semantic_loss, SemanticDataset(ann, cmap), lc, run_dir,
+            run_config=dict(objective="supervised", backbone=backbone, n_classes=len(names), steps=steps, batch_size=batch_size, lr=lr)).fit()
+    return model.backbone.eval()
+
+# %% ../nbs/40b_hierarchy.ipynb #5927193b
+@torch.no_grad()
+def classical_features(images: torch.Tensor, freqs: Sequence[float] = (0.15, 0.3), n_orient: int = 4) -> torch.Tensor:
+    "Colour and texture features `(B, 6 + 2 + n_orient len(freqs), H/4, W/4)` of images `(B, 3, H, W)` in [0, 1] (no learning)."
+    from skimage.color import rgb2lab
+    from skimage.filters import gabor_kernel
+    x = images.float().cpu(); B, _, H, W = x.shape
+    lab = torch.from_numpy(rgb2lab(x.permute(0, 2, 3, 1).numpy())).permute(0, 3, 1, 2).float() / torch.tensor([100., 128., 128.]).view(1, 3, 1, 1)
+    g = x.mean(1, keepdim=True)
+    sob = torch.tensor([[-1., 0., 1.], [-2., 0., 2.], [-1., 0., 1.]]) / 8
+    gx, gy = F.conv2d(g, sob.view(1, 1, 3, 3), padding=1), F.conv2d(g, sob.T.reshape(1, 1, 3, 3), padding=1)
+    grad = (gx ** 2 + gy ** 2).sqrt()                                    # |grad I|
+    feats = [x, lab, grad, F.avg_pool2d(grad, 9, 1, 4)]                # the second scale: the 9 x 9 mean of |grad I|
+    for f in freqs:
+        for t in range(n_orient):
+            k = torch.from_numpy(gabor_kernel(f, theta=np.pi * t / n_orient)).to(torch.complex64)
+            re, im = k.real.float()[None, None], k.imag.float()[None, None]
+            pad = (re.shape[-2] // 2, re.shape[-1] // 2)
+            feats.append((F.conv2d(g, re, padding=pad) ** 2 + F.conv2d(g, im, padding=pad) ** 2).sqrt())   # Gabor magnitude
+    s = (math.ceil(H / 4), math.ceil(W / 4))
+    return torch.cat([F.adaptive_avg_pool2d(f[..., :H, :W], s) for f in feats], 1)
 
 # %% ../nbs/40b_hierarchy.ipynb #6c182b70
 def _bench_images(n: int, size: int, seed: int = 0) -> list[Path]:
