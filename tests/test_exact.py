@@ -100,13 +100,16 @@ def test_demo_rows_from_spec(tmp_path):
     nb = Path(__file__).resolve().parents[1] / "nbs/ablations/exact_ablation.ipynb"
     spec = tmp_path / "exact_demo.yaml"
     spec.write_text(f"name: exact_demo\nnotebook: {nb}\nbase: {{n_images: 12, size: 64, cls_steps: 5, steps: 1, data_root: {tmp_path / 'data'}}}\n"
-                    "points:\n  - {backgrounds: original, n_paste_min: 0, n_paste_max: 0, seed: [0]}\n  - {seed: [0, 1]}\n"
+                    "points:\n  - {steps: 0, seed: [0]}\n  - {backgrounds: original, n_paste_min: 0, n_paste_max: 0, seed: [0]}\n"
+                    "  - {mode: classical, seed: [0]}\n  - {seed: [0, 1]}\n"
                     "  - {bank: gt, seed: [0]}\ncolumns: [AP, AP50]\ntimeout: 600\n")
     rows = exact_rows(tmp_path / "out", spec)
     assert list(rows) == ["EXACT (extracted masks + paste)", "extracted masks, no paste", "EXACT (untrained control)"]
     assert all(set(EXACT_KEYS) <= set(r) for r in rows.values())
     assert json.loads((tmp_path / "out/exact/control/params.json").read_text())["steps"] == 0
     assert json.loads((tmp_path / "out/exact/no_paste/params.json").read_text())["n_paste_max"] == 0
+    arm = json.loads((tmp_path / "out/exact/paste/params.json").read_text())       # the trained arm: not the spec's 0-step control nor its classical row
+    assert arm["steps"] == 1 and arm.get("mode", "fem") != "classical"
     assert exact_rows(tmp_path / "out", tmp_path / "missing.yaml") == {}                # outside the repository: no rows, said
 
 def test_cpu_defaults_are_the_measured_recipe():

@@ -330,7 +330,8 @@ def exact_rows(out: str | Path, spec_path: str | Path = EXACT_SPEC) -> dict:
     if not Path(spec_path).exists():
         print(f"exact: {spec_path} not found (run the demo from the repository root): no EXACT rows", flush=True); return {}
     spec = load_spec(spec_path)
-    arms = [p for p in spec.points if p.get("seed") == 0 and not p.get("bank") and p.get("method", "exact") == "exact"]
+    arms = [p for p in spec.points if p.get("seed") == 0 and not p.get("bank") and p.get("method", "exact") == "exact"
+            and p.get("steps") != 0 and p.get("mode") != "classical" and p.get("inpaint_from", "bank") == "bank"]   # the trained extracted-bank arms
     paste = [p for p in arms if p.get("n_paste_max", 4) > 0]; plain = [p for p in arms if p.get("n_paste_max", 4) == 0]
     if not (paste and plain): raise ValueError(f"{spec_path}: field 'points': expected seed-0 extracted-bank points with and without pasting (n_paste_max 0)")
     rows = {}
