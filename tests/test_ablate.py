@@ -95,3 +95,14 @@ def test_cuda_cells_dropped_timeout_and_missing_metrics(tmp_path):
 def test_bad_spec_names_file_and_field(tmp_path):
     with pytest.raises(ValueError, match=r"spec.yaml: field 'grid': parameter\(s\) \['lrr'\]"):
         load_spec(_spec(tmp_path, "grid: {lrr: [1]}\n"))
+
+def test_hex_commit_stays_text(tmp_path):
+    "A commit hash that reads as a number (222732e035 = 2.2e40) is written and re-read as text, in the CSV and the table."
+    from unseg.ablate import _committed, write_results
+    spec = load_spec(_spec(tmp_path, "points:\n  - {lr: 0.1, seed: [0, 1]}\ncolumns: [mse]\n"))
+    df = pd.DataFrame(dict(point_id=["a", "b"], lr=[0.1, 0.1], seed=[0, 1], mse=[0.5, 0.25], status="ok", error="",
+                           seconds=1.0, cached=False, config_hash=["1234e56789", "abc"], commit="222732e035"))
+    csv, md = write_results(spec, df)
+    assert "| 222732e035 |" in md.read_text() and "e+40" not in md.read_text()
+    got = _committed(spec)
+    assert set(got) == {"1234e56789", "abc"} and got["abc"]["commit"] == "222732e035"

@@ -272,7 +272,8 @@ def write_results(spec: Spec, df: "pd.DataFrame") -> tuple[Path, Path]:
     if (df.status != "ok").any(): shown.append("error")
     table = df[[c for c in shown if c in df]]
     table = table.astype(object).where(table.notna(), None)   # missing metrics print as blanks
-    parts.append(table.to_markdown(index=False, floatfmt=".4g", missingval="") + "\n")
+    text = [i for i, c in enumerate(table.columns) if c in ("commit", "error")]   # a hash like 222732e035 is not a number
+    parts.append(table.to_markdown(index=False, floatfmt=".4g", missingval="", disable_numparse=text) + "\n")
     with atomic_path(md) as tmp: tmp.write_text("".join(parts))
     return csv, md
 
@@ -281,7 +282,7 @@ def _committed(spec: Spec) -> dict:
     import pandas as pd
     csv = spec.results_dir/f"{spec.name}.csv"
     if not csv.exists(): return {}
-    try: df = pd.read_csv(csv)
+    try: df = pd.read_csv(csv, dtype={"commit": str, "config_hash": str, "error": str})   # hex hashes stay strings
     except Exception: return {}
     if "config_hash" not in df: return {}
     skip = {"point_id", *spec.varied, *ROW_KEYS}
