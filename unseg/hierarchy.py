@@ -563,7 +563,8 @@ def train(cfg: HierarchyConfig | None = None) -> Path:
     Trainer(model, make_loss_fn(cfg), ds, loop_config(cfg), run_dir, collate_fn=hierarchy_collate,
             run_config=asdict(cfg)).fit()
     z = embed(model, [load_image(f) for f in list(files)[:8]])                 # a collapsed embedding separates nothing: say so
-    warn_collapsed([resultant_length(e.flatten(1).T) for e in z], "hierarchical-grouping")
+    if cfg.objective == "pixel": warn_collapsed([resultant_length(e.flatten(1).T) for e in z], "hierarchical-grouping")
+    else: warn_collapsed([resultant_length(torch.stack([e.flatten() for e in z]))], "hierarchical-grouping (image-level)")   # one vector per image
     return run_dir
 
 def _cfg_of(ck: dict, where) -> HierarchyConfig:
