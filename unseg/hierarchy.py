@@ -771,7 +771,7 @@ def semantic_loss(model: SemanticNet, batch: dict) -> dict:
 
 def supervised_trunk(data: str | os.PathLike, run_dir: str | os.PathLike, backbone: str = "resnet18", steps: int = 150,
                      batch_size: int = 8, lr: float = 1e-3, warmup_steps: int = 10, schedule: str = "constant", seed: int = 0,
-                     device: str = "cpu") -> ResNetTrunk:
+                     device: str = "auto") -> ResNetTrunk:
     """The probe gate's supervised reference: the trunk trained with per-pixel cross-entropy on the ground-truth semantic
     classes of every image of `data/train.json` (`steps` of `batch_size`, as a pre-training run); checkpointed in `run_dir`
     and reused from there."""
