@@ -27,24 +27,10 @@ CANDIDATES = [                                       # (label, ExtractConfig ove
 ]
 BASE = dict(image_size=128, tiny_stride=8, width=32, cls_colour=True, cam_thresh=0.7)   # the spec's base (chosen on the training split)
 
-def anchor_hits(model, items, cfg) -> list[bool]:
-    "Per (image, labelled class): whether the Grad-CAM anchor lies inside an object of the class."
-    from unseg.extract import class_cams
-    index = {c: k for k, c in enumerate(model.cat_ids)}; hit = []
-    for it in items:
-        labs = it["image_labels"].tolist()
-        if not labs: continue
-        _, _, ctr = class_cams(model, it["image"], [index[a] for a in labs], cfg)
-        for a, c in zip(labs, ctr):
-            obj = it["masks"][it["labels"] == a].any(0)
-            y, x = [min(max(int(round(float(v))), 0), n - 1) for v, n in zip(c, obj.shape)]
-            hit.append(bool(obj[y, x]))
-    return hit
-
 def main(data: Path, folds: int, threads: int, out: Path, cache: Path, seed: int = 0):
     from unseg.core import load_json, save_json
     from unseg.data import CocoFolder
-    from unseg.extract import ExtractConfig, classifier_scores, pretrain_objects, train_classifier
+    from unseg.extract import ExtractConfig, cam_gate, classifier_scores, pretrain_objects, train_classifier
     torch.set_num_threads(threads)
     ann = load_json(data / "train.json")
     names = [c["name"] for c in ann["categories"]]
@@ -66,7 +52,7 @@ def main(data: Path, folds: int, threads: int, out: Path, cache: Path, seed: int
         for k in range(folds):
             model = train_classifier(work / f"fit{k}.json", cfg, work / f"run_{len(rows)}_{k}", seed=seed)
             s = classifier_scores(model, work / f"held{k}.json", cfg.image_size); m.append(s["mAP"]); ch.append(s["chance"])
-            fit = CocoFolder(work / f"fit{k}.json"); hits += anchor_hits(model, [fit[i] for i in range(len(fit))], cfg)
+            fit = CocoFolder(work / f"fit{k}.json"); hits += cam_gate(model, [fit[i] for i in range(len(fit))], cfg)[1]
         r = dict(candidate=label, **over, heldout_mAP=float(np.mean(m)), heldout_chance=float(np.mean(ch)),
                  margin=float(np.mean(m) - np.mean(ch)), margin_per_fold=[round(a - b, 4) for a, b in zip(m, ch)],
                  anchor_in_object=float(np.mean(hits)), n_pairs=len(hits))

@@ -25,7 +25,7 @@ __all__ = ['EXTRACT_MODES', 'CLASSIFIER_FIELDS', 'ExtractConfig', 'MultiLabelNet
            'trunk_stages', 'classifier_loss', 'softmax_loss', 'train_classifier', 'load_classifier', 'filter_proposals',
            'mean_distance', 'segment_crops', 'fit_gaussian', 'mahalanobis', 'm_step', 'fem', 'ObjectBank', 'class_cams',
            'extract', 'toy_scenes', 'proposals_for', 'extract_coco', 'classifier_scores', 'oracle_anchors',
-           'random_anchors', 'extraction_quality', 'cached_classifier', 'pretrain_objects', 'resnet_trunk']
+           'random_anchors', 'cam_gate', 'extraction_quality', 'cached_classifier', 'pretrain_objects', 'resnet_trunk']
 
 # %% ../nbs/70a_extract.ipynb #2438ad92
 EXTRACT_MODES = ("fem", "step1", "cam", "classical")   # classical: no classifier, the segmenter's own top proposals (the baseline)
@@ -217,7 +217,7 @@ def train_classifier(ann_file: str | Path, cfg: ExtractConfig, run_dir: str | Pa
     if cfg.cls_freeze:
         if not cfg.cls_init: raise ValueError("ExtractConfig.cls_freeze=True needs cls_init (a pre-trained trunk to probe)")
         for p in model.body.parameters(): p.requires_grad_(False)
-        for st in trunk_stages(model)[len(trunk_stages(model)) - cfg.cls_train_stages:] if cfg.cls_train_stages else []:
+        for st in trunk_stages(model)[-cfg.cls_train_stages:] if cfg.cls_train_stages else []:
             for p in st.parameters(): p.requires_grad_(True)            # partial fine-tuning: the last stage(s) adapt, the rest stays pre-trained
     lc = loop_config(steps=cfg.cls_steps, batch_size=cfg.cls_batch, lr=cfg.cls_lr, device=device, progress=False,
                      seed=seed, ckpt_every=max(cfg.cls_steps, 1), log_every=max(cfg.cls_steps // 5, 1))
@@ -527,6 +527,19 @@ def random_anchors(items: Sequence[dict], seed: int = 0) -> list[dict]:
     return [{a: tuple(float(v) for v in g.uniform(0, 1, 2) * np.array(it["image"].shape[-2:])) for a in it["image_labels"].tolist()}
             for it in items]
 
+def cam_gate(model: MultiLabelNet, items: Sequence[dict], cfg: ExtractConfig) -> tuple[list[float], list[bool]]:
+    "Per (image, labelled class) of `items` (with masks): the share of the thresholded CAM on the class's objects, and whether the anchor lies in one."
+    index = {c: k for k, c in enumerate(model.cat_ids)}; prec, hit = [], []
+    for it in items:
+        labs = it["image_labels"].tolist()
+        if not labs: continue
+        _, G, ctr = class_cams(model, it["image"], [index[a] for a in labs], cfg)
+        for a, g, c in zip(labs, G, ctr):
+            obj = it["masks"][it["labels"] == a].any(0)
+            y, xx = [min(max(int(round(float(v))), 0), n - 1) for v, n in zip(c, obj.shape)]
+            prec.append(float((g & obj).sum() / g.sum().clamp_min(1))); hit.append(bool(obj[y, xx]))
+    return prec, hit
+
 def extraction_quality(data: str | Path, cfg: ExtractConfig = ExtractConfig(), run_dir: str | Path = "runs/extract",
                        proposals: str = "classical", anchor_source: str = "cam", split: str = "train.json",
                        val_split: str = "val.json", seed: int = 0, device: str = "cpu", workers: int = 0,
@@ -556,16 +569,8 @@ def extraction_quality(data: str | Path, cfg: ExtractConfig = ExtractConfig(), r
     val = classifier_scores(model, data / val_split, cfg.image_size)
     res = dict(classifier_mAP=val["mAP"], classifier_chance=val["chance"],
                classifier_mAP_train=classifier_scores(model, data / split, cfg.image_size)["mAP"])
-    index = {c: k for k, c in enumerate(model.cat_ids)}; n_pairs = sum(len(it["image_labels"]) for it in its)
-    prec, hit = [], []
-    for it in its:                                                        # the gate: does Grad-CAM localise?
-        labs = it["image_labels"].tolist()
-        if not labs: continue
-        _, G, ctr = class_cams(model, it["image"], [index[a] for a in labs], cfg)
-        for a, g, c in zip(labs, G, ctr):
-            obj = it["masks"][it["labels"] == a].any(0)
-            y, xx = [min(max(int(round(float(v))), 0), n - 1) for v, n in zip(c, obj.shape)]
-            prec.append(float((g & obj).sum() / g.sum().clamp_min(1))); hit.append(bool(obj[y, xx]))
+    n_pairs = sum(len(it["image_labels"]) for it in its)
+    prec, hit = cam_gate(model, its, cfg)                                 # the gate: does Grad-CAM localise?
     res.update(cam_precision=float(np.mean(prec)), anchor_in_object=float(np.mean(hit)),
                class_area_share=float(np.mean([float(it["masks"][it["labels"] == a].any(0).float().mean())
                                                for it in its for a in it["image_labels"].tolist()])))

@@ -17,7 +17,7 @@ import torchvision
 from torchvision.transforms.v2 import functional as TF
 from .core import (Instances, Method, atomic_path, get_device, load_json, make_config, register_method,
                         save_json, seed_everything, torch_save)
-from .data import load_image
+from .data import IMAGENET_MEAN, IMAGENET_STD, load_image
 from .core import decode_masks, resultant_length, warn_collapsed
 from .train import LoopConfig, Trainer, load_checkpoint, loop_config, throughput
 from .contours import gradient_magnitude, load_contours, predict_edges, ensure_scenes
@@ -747,8 +747,8 @@ class SemanticNet(nn.Module):
         super().__init__()
         self.backbone = ResNetTrunk(backbone); c3, c4 = self.backbone.channels
         self.head = nn.Conv2d(c3 + c4, n_classes, 1)
-        self.register_buffer("mean", torch.tensor([0.485, 0.456, 0.406]).view(1, 3, 1, 1), persistent=False)
-        self.register_buffer("std", torch.tensor([0.229, 0.224, 0.225]).view(1, 3, 1, 1), persistent=False)
+        self.register_buffer("mean", torch.tensor(IMAGENET_MEAN).view(1, 3, 1, 1), persistent=False)
+        self.register_buffer("std", torch.tensor(IMAGENET_STD).view(1, 3, 1, 1), persistent=False)
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         r3, r4 = self.backbone((x - self.mean) / self.std)
         return self.head(torch.cat([r3, F.interpolate(r4, r3.shape[-2:], mode="bilinear", align_corners=False)], 1))
