@@ -8,10 +8,11 @@ import argparse, importlib, json, os, sys, time
 from pathlib import Path
 
 # %% auto #0
-__all__ = ['METHOD_MODULES', 'REPORT_IMAGES', 'DEMO_LEARNED', 'DEMO_ALL', 'DEMO_KEYS', 'EXACT_SPEC', 'EXACT_KEYS', 'COMMANDS',
-           'load_methods', 'method', 'method_help', 'build_parser', 'cmd_synth', 'cmd_eval', 'train_config',
-           'cmd_train', 'inference_overrides', 'resolve_ckpt', 'cmd_segment', 'cmd_ablate', 'cmd_bench', 'cmd_discover',
-           'exact_rows', 'run_demo', 'cmd_demo', 'run', 'main']
+__all__ = ['METHOD_MODULES', 'REPORT_IMAGES', 'DEMO_LEARNED', 'DEMO_ALL', 'DEMO_KEYS', 'EXACT_SPEC', 'EXACT_KEYS',
+           'HIERARCHY_SPEC', 'HIERARCHY_KEYS', 'COMMANDS', 'load_methods', 'method', 'method_help', 'build_parser',
+           'cmd_synth', 'cmd_eval', 'train_config', 'cmd_train', 'inference_overrides', 'resolve_ckpt', 'cmd_segment',
+           'cmd_ablate', 'cmd_bench', 'cmd_discover', 'exact_rows', 'hierarchy_rows', 'run_demo', 'cmd_demo', 'run',
+           'main']
 
 # %% ../nbs/90_cli.ipynb #4dbd6529
 METHOD_MODULES = {"classical": "unseg.classical", "oracle": "unseg.oracle", "oracle-solo": "unseg.oracle_solo",
@@ -344,6 +345,32 @@ def exact_rows(out: str | Path, spec_path: str | Path = EXACT_SPEC) -> dict:
         print(name + ": " + ", ".join(f"{k} {rows[name][k]:.3f}" for k in EXACT_KEYS if rows[name][k] is not None), flush=True)
     return rows
 
+HIERARCHY_SPEC = "ablations/hierarchy_downstream_cpu.yaml"
+HIERARCHY_KEYS = ["AP", "AP50"]
+
+def hierarchy_rows(out: str | Path, spec_path: str | Path = HIERARCHY_SPEC) -> dict:
+    """Zhang & Maire's `--all` rows: the CPU-tier Mask R-CNN oracle started from the hierarchy-pretrained trunk (the fixed
+    pixel arm) and from a random trunk (the control), seed 0 of the spec's points with `oracle_steps`; class-agnostic
+    mask AP on the validation images. Points run with `unseg.ablate.run_point` into `out/hierarchy/` (a finished point is
+    reused) without the tracking and fine-tuning read-outs, and share the spec's cache (pre-training runs included)."""
+    from unseg.ablate import load_spec, run_point
+    if not Path(spec_path).exists():
+        print(f"hierarchy: {spec_path} not found (run the demo from the repository root): no Zhang & Maire rows", flush=True); return {}
+    spec = load_spec(spec_path)
+    def pick(init):
+        ps = [p for p in spec.points if p.get("seed") == 0 and p.get("init") == init and (p.get("oracle_steps") or 0) > 0
+              and not p.get("shuffle") and p.get("variant", "fixed") == "fixed" and p.get("edges", "gradient") == "gradient"]
+        if not ps: raise ValueError(f"{spec_path}: field 'points': expected a seed-0 point with init: {init} and oracle_steps > 0")
+        return dict(ps[0], track=False, finetune_steps=0, probe_steps=0, retrieval=False)
+    rows = {}
+    for name, slug, init in (("oracle from the hierarchy-pretrained trunk", "pixel", "pixel"), ("oracle from a random trunk (control)", "random", "random")):
+        t0 = time.perf_counter(); print(f"--- hierarchy: {name}", flush=True)
+        r = run_point(spec.notebook, pick(init), Path(out) / "hierarchy" / slug, timeout=spec.timeout)
+        if r["status"] != "ok": raise RuntimeError(f"hierarchy demo row {name!r} failed: {r['error']}")
+        rows[name] = dict(AP=r["metrics"].get("ap"), AP50=r["metrics"].get("ap50"), seconds=round(time.perf_counter() - t0, 1))
+        print(name + ": " + ", ".join(f"{k} {rows[name][k]:.3f}" for k in HIERARCHY_KEYS if rows[name][k] is not None), flush=True)
+    return rows
+
 def run_demo(out: str | Path = "demo_out", preset: str | None = None, device: str = "auto", all_rows: bool = False,
              learned: list[str] | None = None, results: str | Path = "results") -> Path:
     "The main job: live rows beside their untrained controls, committed rows and claim tables, in `out/report.html`."
@@ -380,13 +407,14 @@ def run_demo(out: str | Path = "demo_out", preset: str | None = None, device: st
             print(f"{k_}: " + ", ".join(f"{kk} {v_[kk]:.3f}" for kk in ("hier_order", "knn_acc", "purity", "nmi", "novel_rate")))
         print(f"longtail: {time.perf_counter() - t0:.0f} s")
     exact = exact_rows(out) if all_rows and preset == "cpu" else {}          # EXACT: class-aware, on its own low-data split
+    hier = hierarchy_rows(out) if all_rows and preset == "cpu" else {}      # Zhang & Maire: the oracle from its pre-trained trunk
     committed = _committed_rows(results) if preset == "cpu" else {}
     table = {**rows, **{k: v for k, v in committed.items() if k.split(" ")[0] not in live}}
     print(format_table(table, keys=DEMO_KEYS))
     wall = time.perf_counter() - t_start
     record = dict(preset=preset, data=str(data), device=str(dev), threads=torch.get_num_threads(),
                   n_val=len(load_json(data / "val.json")["images"]), wall_s=round(wall, 1), rows=table,
-                  below_control=controls_below, discovery=discovery, exact=exact, date=time.strftime("%Y-%m-%d %H:%M"))
+                  below_control=controls_below, discovery=discovery, exact=exact, hierarchy=hier, date=time.strftime("%Y-%m-%d %H:%M"))
     save_json(record, out / "demo.json", indent=1)
 
     rep = Report(f"unseg demo: class-agnostic instance segmentation on the {preset} scenes set")
@@ -415,6 +443,14 @@ def run_demo(out: str | Path = "demo_out", preset: str | None = None, device: st
                      "and the untrained control; `bank_mIoU` is the extracted masks' IoU with the ground truth "
                      "(`results/exact_notes.md`).")
         rep.add_table({k: {kk: None if v.get(kk) is None else round(100 * v[kk], 1) for kk in EXACT_KEYS} for k, v in exact.items()},
+                      floatfmt=".1f")
+    if hier:
+        rep.add_heading("Zhang & Maire: the hierarchy-pretrained trunk downstream")
+        rep.add_text("The CPU-tier Mask R-CNN oracle (500 steps, all training labels) started from the ResNet-18 trunk "
+                     "pre-trained on region hierarchies of the unlabelled training images (the fixed pixel arm, 600 steps), "
+                     "beside the same oracle from a random trunk: class-agnostic mask AP (x100) on the validation images, "
+                     "seed 0 of `ablations/hierarchy_downstream_cpu.yaml` (`results/hierarchy_notes.md`).")
+        rep.add_table({k: {kk: None if v.get(kk) is None else round(100 * v[kk], 1) for kk in HIERARCHY_KEYS} for k, v in hier.items()},
                       floatfmt=".1f")
     trained = {k: v for k, v in runs.items() if v and (Path(v) / "metrics.jsonl").exists()}
     if trained:

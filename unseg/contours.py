@@ -4,7 +4,7 @@
 
 # %% ../nbs/40a_contours.ipynb #7eb7f23c
 from __future__ import annotations
-import math
+import math, os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar, Sequence
@@ -20,8 +20,8 @@ from .train import LoopConfig, Trainer, load_checkpoint, loop_config
 
 # %% auto #0
 __all__ = ['instance_label_map', 'boundary_target', 'gradient_magnitude', 'ContourNet', 'balanced_bce', 'ContourConfig',
-           'ensure_scenes', 'contour_collate', 'contour_loss_fn', 'train_contours', 'load_contours', 'predict_edges',
-           'contour_benchmark']
+           'ensure_scenes', 'is_bsds', 'BSDSEdges', 'contour_collate', 'contour_loss_fn', 'train_contours',
+           'load_contours', 'predict_edges', 'contour_benchmark']
 
 # %% ../nbs/40a_contours.ipynb #c7eafab5
 def instance_label_map(masks: torch.Tensor) -> torch.Tensor:
@@ -89,7 +89,7 @@ class ContourConfig(LoopConfig):
     log_every: int = 20
     steps: int = 300
     name: str = "cpu"
-    data: str = "data/scenes_cpu"                 # COCO folder with train.json; "" -> generate scenes into run_dir/data
+    data: str = "data/scenes_cpu"                 # COCO folder with train.json, or a BSDS500 root (its train split); "" -> generate scenes into run_dir/data
     run_dir: str = ""              # "" -> runs/contours/<name>
     synth_n: int = 24
     synth_size: int = 64
@@ -103,7 +103,11 @@ class ContourConfig(LoopConfig):
     presets: ClassVar[dict] = {"smoke": dict(name="smoke", data="", image_size=64, steps=20, batch_size=4, progress=False, log_every=10),
         "gpu": dict(name="gpu", data="", synth_n=2000, synth_size=128, image_size=128, label_frac=0.1, width=32,
                                            steps=1500, batch_size=16, lr=2e-3, warmup_steps=50, ckpt_every=500,
-                                           log_every=50, num_workers=4)}
+                                           log_every=50, num_workers=4),
+        # Zhang & Maire's primitive is trained on the 200 BSDS500 training images only (they use structured forests; this
+        # CNN stands in): 320 px, all annotators' boundaries as one target, 40 epochs of 200 images
+        "paper": dict(name="paper", data="data/BSR", image_size=320, label_frac=1.0, width=32, steps=1000, batch_size=8,
+                      lr=2e-3, warmup_steps=50, ckpt_every=500, log_every=50, num_workers=4)}
 
     def __post_init__(self):
         super().__post_init__()                                         # the loop fields
@@ -121,9 +125,29 @@ def ensure_scenes(data: str, run_dir: Path, n: int, size: int, seed: int, worker
         synth(d, kind="scenes", n=n, size=size, seed=seed, progress=False, workers=workers)
     return d
 
+def is_bsds(root: str | os.PathLike) -> bool:
+    "Whether `root` is a BSDS500 folder (`images/<split>/`, `groundTruth/<split>/`, possibly under `BSR/BSDS500/data/`)."
+    from unseg.data import _bsds_root
+    try: _bsds_root(Path(root)); return True
+    except FileNotFoundError: return False
+
+class BSDSEdges(torch.utils.data.Dataset):
+    "BSDS500 `split` images resized to `size` x `size`, the union of the annotators' boundaries as the target (`edges`), randomly flipped."
+    def __init__(self, root: str | os.PathLike, split: str = "train", size: int = 320):
+        from unseg.data import BSDSFolder
+        self.ds, self.size = BSDSFolder(root, split), int(size)
+    def __len__(self) -> int: return len(self.ds)
+    def __getitem__(self, i: int) -> dict:
+        it = self.ds[i]; S = (self.size, self.size)
+        x = F.interpolate(it["image"][None].float(), S, mode="bilinear", align_corners=False)[0]
+        e = F.interpolate(it["boundaries"].any(0)[None, None].float(), S, mode="area")[0, 0] > 0   # a boundary pixel survives down-scaling
+        if torch.rand(()) < 0.5: x, e = x.flip(-1), e.flip(-1)
+        return dict(image=x, edges=e)
+
 def contour_collate(items: list[dict]) -> dict:
-    "Stack images `(B, 3, H, W)` and boundary targets `(B, H, W)` bool."
-    return dict(image=torch.stack([it["image"] for it in items]), edges=torch.stack([boundary_target(it["masks"]) for it in items]))
+    "Stack images `(B, 3, H, W)` and boundary targets `(B, H, W)` bool (from the items' `masks`, or their `edges` as given)."
+    return dict(image=torch.stack([it["image"] for it in items]),
+                edges=torch.stack([it["edges"] if "edges" in it else boundary_target(it["masks"]) for it in items]))
 
 def contour_loss_fn(side_weight: float = 0.5):
     "`loss_fn(model, batch)` for the shared loop: balanced BCE of the fused map + `side_weight` x each side output."
@@ -138,10 +162,12 @@ def train_contours(cfg: ContourConfig | None = None) -> Path:
     "Train the detector on `label_frac` of `cfg.data/train.json`; returns the run folder (`ckpt/last.pt`)."
     cfg = cfg or make_config(ContourConfig)
     run_dir = Path(cfg.run_dir or f"runs/contours/{cfg.name}")
-    data = ensure_scenes(cfg.data, run_dir, cfg.synth_n, cfg.synth_size, cfg.seed)
     S = cfg.image_size
-    ds = subset(CocoFolder(data / "train.json", class_agnostic=True, transforms=Compose([Resize((S, S)), RandomHFlip()])),
-                cfg.label_frac, seed=cfg.seed)
+    if cfg.data and is_bsds(cfg.data): ds = subset(BSDSEdges(cfg.data, "train", S), cfg.label_frac, seed=cfg.seed)   # the paper: BSDS500 train
+    else:
+        data = ensure_scenes(cfg.data, run_dir, cfg.synth_n, cfg.synth_size, cfg.seed)
+        ds = subset(CocoFolder(data / "train.json", class_agnostic=True, transforms=Compose([Resize((S, S)), RandomHFlip()])),
+                    cfg.label_frac, seed=cfg.seed)
     seed_everything(cfg.seed)
     Trainer(ContourNet(cfg.width), contour_loss_fn(cfg.side_weight), ds, loop_config(cfg), run_dir,
             collate_fn=contour_collate, run_config=cfg).fit()

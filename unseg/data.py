@@ -22,7 +22,7 @@ __all__ = ['IMAGE_EXTS', 'INSTANCE_KEYS', 'IMAGENET_MEAN', 'IMAGENET_STD', 'VOC_
            'validate_coco', 'lvis_file_names', 'CocoFolder', 'ImageFolder', 'keep_instances', 'ItemTransform', 'Resize',
            'RandomHFlip', 'RandomResizedCrop', 'Normalize', 'ColorJitter', 'RandomBrightnessContrast',
            'LargeScaleJitter', 'Compose', 'collate', 'subset', 'voc_to_coco', 'image_labels_coco', 'is_voc',
-           'voc_folder', 'BSDSFolder', 'write_results', 'load_results']
+           'voc_folder', 'sbd_to_coco', 'voc_aug_folder', 'BSDSFolder', 'write_results', 'load_results']
 
 # %% ../nbs/02_data.ipynb #2bfecf80
 IMAGE_EXTS = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff")
@@ -447,6 +447,80 @@ def voc_folder(root: str | os.PathLike, out: str | os.PathLike | None = None, sp
     if not link.exists(): link.symlink_to((vroot / "JPEGImages").resolve(), target_is_directory=True)
     for s in splits:
         if not (out / f"{s}.json").exists(): voc_to_coco(vroot, s, out / f"{s}.json")
+    return out
+
+# %% ../nbs/02_data.ipynb #35b0f44c
+def _sbd_root(root: Path) -> Path:
+    for r in (root, root / "dataset", root / "benchmark_RELEASE" / "dataset"):
+        if (r / "inst").is_dir() and (r / "img").is_dir(): return r
+    raise FileNotFoundError(f"{root}: not an SBD folder (expected img/*.jpg, inst/*.mat and train.txt / val.txt, possibly "
+                            "under benchmark_RELEASE/dataset/)")
+
+def _sbd_instances(path: Path) -> tuple[np.ndarray, np.ndarray]:
+    "Instance-id map `(H, W)` and the class of each instance id `1..n` of an SBD `inst/*.mat` file."
+    from scipy.io import loadmat
+    if not path.exists(): raise FileNotFoundError(f"{path}: file not found (listed in the split file)")
+    try: g = loadmat(path)["GTinst"]; seg, cats = g["Segmentation"][0, 0], g["Categories"][0, 0]
+    except (KeyError, ValueError, IndexError, OSError) as e:
+        raise ValueError(f"{path}: expected a 'GTinst' struct with 'Segmentation' and 'Categories' ({type(e).__name__}: {e})") from None
+    return np.asarray(seg).astype(np.int64), np.asarray(cats).astype(np.int64).reshape(-1)
+
+def sbd_to_coco(root: str | os.PathLike, split: str | Sequence[str] = "train", out: str | os.PathLike | None = None,
+                min_area: int = 1) -> Path:
+    "Convert SBD's instance masks of `split` (a split name or a list of image ids) to a COCO file (default `root/annotations/sbd_<split>.json`; images in `root/img`)."
+    root = _sbd_root(Path(root))
+    if isinstance(split, str):
+        f = root / f"{split}.txt"
+        if not f.exists(): raise FileNotFoundError(f"{f}: SBD split {split!r} not found (have: {', '.join(sorted(p.stem for p in root.glob('*.txt'))) or 'none'})")
+        ids = [l.split()[0] for l in f.read_text().splitlines() if l.strip()]
+    else: ids = list(split)
+    images, anns = [], []
+    for k, name in enumerate(ids, 1):
+        p = root / "inst" / f"{name}.mat"
+        seg, cats = _sbd_instances(p)
+        H, W = seg.shape; labels = set()
+        for v in np.unique(seg):
+            if v in (0, 255): continue                                      # background, void
+            if v > len(cats): raise ValueError(f"{p}: instance id {v} has no entry in Categories ({len(cats)} entries)")
+            cat = int(cats[v - 1])
+            if not 1 <= cat <= len(VOC_CLASSES): raise ValueError(f"{p}: Categories[{v - 1}] = {cat}, expected a VOC class id 1..20")
+            m = seg == v
+            if m.sum() < min_area: continue
+            labels.add(cat); rle = encode_masks(m[None])[0]
+            anns.append(dict(id=len(anns) + 1, image_id=k, category_id=cat, segmentation=rle, area=int(m.sum()),
+                             bbox=[float(x) for x in mask_utils.toBbox(rle)], iscrowd=0))
+        images.append(dict(id=k, file_name=f"{name}.jpg", height=int(H), width=int(W), image_labels=sorted(labels)))
+    tag = split if isinstance(split, str) else "ids"
+    out = root / "annotations" / f"sbd_{tag}.json" if out is None else Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    cats_ = [dict(id=i + 1, name=n, supercategory="voc") for i, n in enumerate(VOC_CLASSES)]
+    return save_json(dict(images=images, annotations=anns, categories=cats_, info=dict(source=str(root), split=tag)), out)
+
+def voc_aug_folder(voc: str | os.PathLike, sbd: str | os.PathLike, out: str | os.PathLike | None = None) -> Path:
+    """A COCO folder of PASCAL `train_aug` (`train.json`: SBD train + val and VOC 2012 train, less VOC 2012 val; VOC's
+    masks where both annotate an image) and VOC 2012 `val.json`; `images/` -> VOC's `JPEGImages` (which holds SBD's
+    images too). Written once; default `out` = `<VOC2012>/unseg_coco_aug`."""
+    vroot, sroot = _voc_root(Path(voc)), _sbd_root(Path(sbd))
+    out = vroot / "unseg_coco_aug" if out is None else Path(out)
+    if (out / "train.json").exists() and (out / "val.json").exists(): return out
+    out.mkdir(parents=True, exist_ok=True)
+    link = out / "images"
+    if not link.exists(): link.symlink_to((vroot / "JPEGImages").resolve(), target_is_directory=True)
+    seg_ids = lambda s: [l.split()[0] for l in (vroot / "ImageSets" / "Segmentation" / f"{s}.txt").read_text().splitlines() if l.strip()]
+    val, train = set(seg_ids("val")), seg_ids("train")
+    sbd_ids = [l.split()[0] for s in ("train", "val") if (sroot / f"{s}.txt").exists()
+               for l in (sroot / f"{s}.txt").read_text().splitlines() if l.strip()]
+    extra = sorted(set(sbd_ids) - val - set(train))
+    miss = [i for i in extra if not (vroot / "JPEGImages" / f"{i}.jpg").exists()]
+    if miss: raise FileNotFoundError(f"{vroot / 'JPEGImages' / (miss[0] + '.jpg')}: SBD image not in VOC 2012's JPEGImages ({len(miss)} missing)")
+    v = load_json(voc_to_coco(vroot, "train", out / "voc_train.json"))
+    s = load_json(sbd_to_coco(sroot, extra, out / "sbd_extra.json")) if extra else dict(images=[], annotations=[])
+    n = len(v["images"]); a0 = len(v["annotations"])
+    images = v["images"] + [dict(im, id=im["id"] + n) for im in s["images"]]
+    anns = v["annotations"] + [dict(a, id=a["id"] + a0, image_id=a["image_id"] + n) for a in s["annotations"]]
+    save_json(dict(images=images, annotations=anns, categories=v["categories"],
+                   info=dict(source=f"{vroot} + {sroot}", split="train_aug", n_voc=n, n_sbd=len(s["images"]))), out / "train.json")
+    voc_to_coco(vroot, "val", out / "val.json")
     return out
 
 # %% ../nbs/02_data.ipynb #d5a81f71

@@ -28,10 +28,10 @@ __all__ = ['D_SCALES', 'Hierarchy', 'edge_orientation', 'owt_ucm', 'build_hierar
            'region_probs', 'scale_dist', 'sample_tree_pairs', 'hierarchy_loss', 'naive_hierarchy_loss', 'ResNetTrunk',
            'HierarchyEmbeddingNet', 'HierarchyDataset', 'hierarchy_collate', 'sampler_stats', 'pixel_pair_loss',
            'ImageContrastiveNet', 'nt_xent_loss', 'HierarchyConfig', 'image_files', 'build_model', 'make_loss_fn',
-           'prepare', 'train', 'load', 'spherical_kmeans', 'embed', 'segment', 'backbone_state', 'load_backbone',
-           'export_backbone', 'semantic_classes', 'semantic_map', 'trunk_features', 'linear_probe', 'image_regions',
-           'region_search', 'SemanticNet', 'SemanticDataset', 'semantic_loss', 'supervised_trunk', 'classical_features',
-           'bench_hierarchy', 'gpu_run', 'main']
+           'resolve_data', 'prepare', 'train', 'load', 'spherical_kmeans', 'embed', 'segment', 'backbone_state',
+           'load_backbone', 'export_backbone', 'semantic_classes', 'semantic_map', 'trunk_features', 'linear_probe',
+           'image_regions', 'region_search', 'SemanticNet', 'SemanticDataset', 'semantic_loss', 'finetune_semantic',
+           'semantic_predict', 'supervised_trunk', 'classical_features', 'bench_hierarchy', 'gpu_run', 'main']
 
 # %% ../nbs/40b_hierarchy.ipynb #5f6614e6
 @dataclass
@@ -454,13 +454,15 @@ class HierarchyConfig(LoopConfig):
     log_every: int = 20
     steps: int = 300
     name: str = "cpu"
-    data: str = "data/scenes_cpu"                   # COCO folder (images/ + train.json; labels unused) or an image folder; "" -> synth scenes
+    data: str = "data/scenes_cpu"                   # COCO folder (images/ + train.json; labels unused), a PASCAL VOC 2012 root, or an image folder; "" -> synth scenes
+    sbd: str = ""                    # with a VOC root as data: the SBD root (benchmark_RELEASE): pre-train on train_aug (unseg.data.voc_aug_folder)
     run_dir: str = ""                # "" -> runs/hierarchical-grouping/<name>
     cache_dir: str = ""              # "" -> <run_dir>/hierarchies
     synth_n: int = 16
     synth_size: int = 64
     edges: str = "gradient"          # gradient | detector
     contour_ckpt: str = ""           # a trained unseg.contours run (edges=detector); "" -> train one
+    contour_data: str = ""           # the detector's labelled data: a BSDS500 root (the paper; ContourConfig's paper preset) or a COCO folder; "" -> contour_label_frac of data
     contour_label_frac: float = 0.1
     contour_steps: int = 30
     n_regions: int = 40              # finest level cap (§4.1)
@@ -498,7 +500,17 @@ class HierarchyConfig(LoopConfig):
         "gpu": dict(name="gpu", data="", synth_n=2000, synth_size=128, edges="detector", contour_steps=600,
                                            workers=16, image_size=128, backbone="resnet50", width=256, cns=5,
                                            steps=600, batch_size=32, lr=1e-3, warmup_steps=30, ckpt_every=300,
-                                           log_every=50, num_workers=8)}
+                                           log_every=50, num_workers=8),
+        # §4.2 on the real layouts: PASCAL train_aug (VOC 2012 + SBD; the paper adds COCO-2014 train), a contour detector
+        # trained on BSDS500 only, OWT-UCM with <= 40 finest regions, ResNet-50 from scratch, the 256-channel hypercolumn
+        # and a 32-d embedding, 224 px crops, Adam lr 1e-2 for 80 epochs of batch 70 (10,582 / 70 -> 12,100 steps),
+        # x0.1 at epochs 25 / 45 / 60, cns 5. The sampler and loss are the reproduction defaults (sigma_p 0.2 on d_T / root
+        # height, InfoNCE at tau 0.1); add the `printed` values (sigma 0.8, form ratio, tau 1) for Eqs. 1-3 as printed
+        "paper": dict(name="paper", data="data/VOCdevkit", sbd="data/benchmark_RELEASE", edges="detector",
+                      contour_data="data/BSR", owt_orient=True, n_regions=40, workers=16, image_size=224,
+                      backbone="resnet50", width=256, dim=32, cns=5, steps=12100, batch_size=70, lr=1e-2,
+                      schedule="step", milestones=(25 / 80, 45 / 80, 60 / 80), warmup_steps=0, ckpt_every=500,
+                      log_every=50, num_workers=8)}
 
     def __post_init__(self):
         super().__post_init__()                                         # the loop fields
@@ -535,16 +547,30 @@ def _edges_for(cfg: HierarchyConfig, run_dir: Path, data: Path):
     if cfg.edges == "gradient": return "gradient"
     ck = cfg.contour_ckpt
     if not ck:
-        from unseg.contours import ContourConfig, train_contours
-        ck = train_contours(make_config(ContourConfig, data=str(data), run_dir=str(run_dir / "contours"),
-                                        label_frac=cfg.contour_label_frac, steps=cfg.contour_steps, seed=cfg.seed,
-                                        image_size=cfg.synth_size, device=cfg.device))
+        from unseg.contours import ContourConfig, train_contours, is_bsds
+        if cfg.contour_data and is_bsds(cfg.contour_data):                  # the paper: BSDS500's labelled boundaries only
+            ccfg = make_config(ContourConfig, preset="paper", data=cfg.contour_data, run_dir=str(run_dir / "contours"),
+                               steps=cfg.contour_steps, seed=cfg.seed, device=cfg.device, num_workers=cfg.num_workers)
+        else:
+            ccfg = make_config(ContourConfig, data=str(cfg.contour_data or data), run_dir=str(run_dir / "contours"),
+                               label_frac=1.0 if cfg.contour_data else cfg.contour_label_frac, steps=cfg.contour_steps,
+                               seed=cfg.seed, image_size=cfg.synth_size, device=cfg.device)
+        ck = train_contours(ccfg)
     return load_contours(ck, cfg.device)
+
+def resolve_data(cfg: HierarchyConfig, run_dir: Path) -> Path:
+    "The pre-training folder of `cfg`: a VOC root as its COCO view (`train_aug` with `sbd`), generated scenes for `data=''`, else `data`."
+    from unseg.data import is_voc, voc_folder, voc_aug_folder
+    if cfg.data and is_voc(cfg.data): return voc_aug_folder(cfg.data, cfg.sbd) if cfg.sbd else voc_folder(cfg.data)
+    if cfg.sbd: raise ValueError(f"HierarchyConfig.sbd={cfg.sbd!r}: SBD joins a PASCAL VOC 2012 root, but data={cfg.data!r} is not one")
+    d = Path(cfg.data) if cfg.data else None
+    if d is not None and d.is_dir() and not (d / "train.json").exists(): return d   # an image folder (image_files lists its images, or says it has none)
+    return ensure_scenes(cfg.data, run_dir, cfg.synth_n, cfg.synth_size, cfg.seed, cfg.workers)
 
 def prepare(cfg: HierarchyConfig) -> tuple[Path, list[Path], Path, dict]:
     "Data, detector edges and cached hierarchies of `cfg`: `(run_dir, files, cache_dir, precompute stats)`."
     run_dir = Path(cfg.run_dir or f"runs/hierarchical-grouping/{cfg.name}")
-    data = ensure_scenes(cfg.data, run_dir, cfg.synth_n, cfg.synth_size, cfg.seed, cfg.workers)
+    data = resolve_data(cfg, run_dir)
     files = image_files(data)
     cache = Path(cfg.cache_dir or run_dir / "hierarchies")
     stats = precompute_hierarchies(files, cache, _edges_for(cfg, run_dir, data), cfg.n_regions, cfg.workers, oriented=cfg.owt_orient)
@@ -555,13 +581,13 @@ def train(cfg: HierarchyConfig | None = None) -> Path:
     cfg = cfg or make_config(HierarchyConfig)
     run_dir, files, cache, stats = prepare(cfg)
     save_json(stats, run_dir / "precompute.json")
-    ann = Path(cfg.data or run_dir / "data") / "train.json"
+    ann = resolve_data(cfg, run_dir) / "train.json"
     ds = HierarchyDataset(files, cache, cfg.image_size, cfg.crop_scale, cfg.jitter, cfg.max_regions,
                           ann_file=ann if cfg.log_gt and ann.exists() else None, shuffle=cfg.shuffle_hierarchies)
     seed_everything(cfg.seed)
     model = build_model(cfg)
     Trainer(model, make_loss_fn(cfg), ds, loop_config(cfg), run_dir, collate_fn=hierarchy_collate,
-            run_config=asdict(cfg)).fit()
+            run_config=cfg).fit()   # the dataclass: a field added later, at its default, keeps finished runs reusable
     z = embed(model, [load_image(f) for f in list(files)[:8]])                 # a collapsed embedding separates nothing: say so
     if cfg.objective == "pixel": warn_collapsed([resultant_length(e.flatten(1).T) for e in z], "hierarchical-grouping")
     else: warn_collapsed([resultant_length(torch.stack([e.flatten() for e in z]))], "hierarchical-grouping (image-level)")   # one vector per image
@@ -664,9 +690,16 @@ def export_backbone(ckpt, path: str | os.PathLike, seed: int = 0) -> Path:
     return torch_save(r.state_dict(), path)
 
 # %% ../nbs/40b_hierarchy.ipynb #f9b1ff46
-def semantic_classes(categories: list[dict]) -> tuple[dict[int, int], list[str]]:
-    "Category id -> semantic class (1 + index of its supercategory; 0 = background) and the class names."
+def semantic_classes(categories: list[dict], level: str = "auto") -> tuple[dict[int, int], list[str]]:
+    """Category id -> semantic class (0 = background) and the class names. `level`: `supercategory` (1 + index of the
+    supercategory: the scenes sets' 7 classes), `category` (one class per category: PASCAL VOC's 20), or `auto`
+    (supercategories when the categories have more than one, else the categories)."""
+    if level not in ("auto", "supercategory", "category"):
+        raise ValueError(f"semantic_classes: level must be 'auto', 'supercategory' or 'category', got {level!r}")
     sup = sorted({c.get("supercategory", "object") for c in categories})
+    if level == "category" or (level == "auto" and len(sup) < 2):
+        cats = sorted(categories, key=lambda c: c["id"])
+        return {c["id"]: 1 + k for k, c in enumerate(cats)}, ["background"] + [str(c.get("name", c["id"])) for c in cats]
     return {c["id"]: 1 + sup.index(c.get("supercategory", "object")) for c in categories}, ["background"] + sup
 
 def semantic_map(item: dict, cat_to_class: dict[int, int]) -> torch.Tensor:
@@ -754,10 +787,10 @@ class SemanticNet(nn.Module):
         return self.head(torch.cat([r3, F.interpolate(r4, r3.shape[-2:], mode="bilinear", align_corners=False)], 1))
 
 class SemanticDataset(torch.utils.data.Dataset):
-    "Images and semantic maps (`semantic_map`) of a COCO split, randomly flipped left-right."
-    def __init__(self, ann_file: str | os.PathLike, cat_to_class: dict[int, int]):
-        from unseg.data import CocoFolder
-        self.ds, self.cmap = CocoFolder(ann_file), cat_to_class
+    "Images and semantic maps (`semantic_map`) of a COCO split (resized to `size` x `size` when given), randomly flipped left-right."
+    def __init__(self, ann_file: str | os.PathLike, cat_to_class: dict[int, int], size: int | None = None):
+        from unseg.data import CocoFolder, Resize
+        self.ds, self.cmap = CocoFolder(ann_file, transforms=Resize((size, size)) if size else None), cat_to_class
     def __len__(self): return len(self.ds)
     def __getitem__(self, i):
         it = self.ds[i]; x, y = it["image"], semantic_map(it, self.cmap)
@@ -769,22 +802,43 @@ def semantic_loss(model: SemanticNet, batch: dict) -> dict:
     logits = model(batch["image"])
     return {"loss": F.cross_entropy(F.interpolate(logits, batch["sem"].shape[-2:], mode="bilinear", align_corners=False), batch["sem"])}
 
+def finetune_semantic(data: str | os.PathLike, run_dir: str | os.PathLike, trunk: ResNetTrunk | None = None,
+                      split: str = "train.json", backbone: str = "resnet18", steps: int = 150, batch_size: int = 8,
+                      lr: float = 1e-3, warmup_steps: int = 10, schedule: str = "constant", seed: int = 0,
+                      device: str = "auto", size: int | None = None) -> SemanticNet:
+    """A `SemanticNet` trained end to end (trunk included) with per-pixel cross-entropy on the ground-truth semantic
+    classes of `data/split` (resized to `size` x `size` when given: images of mixed sizes), starting from `trunk`'s weights
+    (`None`: random init); `steps` of `batch_size`, checkpointed in `run_dir` and reused from there. In eval mode."""
+    ann = Path(data) / split
+    if not ann.exists(): raise FileNotFoundError(f"{ann}: semantic training needs a COCO file with masks")
+    cmap, names = semantic_classes(load_json(Path(data) / "train.json" if (Path(data) / "train.json").exists() else ann)["categories"])
+    seed_everything(seed)
+    model = SemanticNet(backbone, len(names))
+    if trunk is not None: model.backbone.load_state_dict(trunk.state_dict())
+    lc = loop_config(steps=steps, batch_size=batch_size, lr=lr, warmup_steps=warmup_steps, schedule=schedule, seed=seed,
+                     device=device, progress=False, ckpt_every=max(steps, 1), log_every=max(1, steps // 5))
+    rc = dict(objective="supervised", backbone=backbone, n_classes=len(names), steps=steps, batch_size=batch_size, lr=lr)
+    if trunk is not None or split != "train.json": rc.update(split=split, init="given" if trunk is not None else "random")   # (the supervised reference's runs keep their config)
+    Trainer(model, semantic_loss, SemanticDataset(ann, cmap, size), lc, run_dir, run_config=rc).fit()
+    return model.eval()
+
+@torch.no_grad()
+def semantic_predict(model: SemanticNet, images: torch.Tensor, batch_size: int = 16) -> torch.Tensor:
+    "Class maps `(B, H, W)` of images `(B, 3, H, W)` in [0, 1]."
+    model.eval(); dev = next(model.parameters()).device; out = []
+    for i in range(0, len(images), batch_size):
+        x = images[i:i + batch_size].to(dev)
+        out.append(F.interpolate(model(x), x.shape[-2:], mode="bilinear", align_corners=False).argmax(1).cpu())
+    return torch.cat(out)
+
 def supervised_trunk(data: str | os.PathLike, run_dir: str | os.PathLike, backbone: str = "resnet18", steps: int = 150,
                      batch_size: int = 8, lr: float = 1e-3, warmup_steps: int = 10, schedule: str = "constant", seed: int = 0,
                      device: str = "auto") -> ResNetTrunk:
     """The probe gate's supervised reference: the trunk trained with per-pixel cross-entropy on the ground-truth semantic
     classes of every image of `data/train.json` (`steps` of `batch_size`, as a pre-training run); checkpointed in `run_dir`
     and reused from there."""
-    ann = Path(data) / "train.json"
-    if not ann.exists(): raise FileNotFoundError(f"{ann}: the supervised reference needs a COCO train.json with masks")
-    cmap, names = semantic_classes(load_json(ann)["categories"])
-    seed_everything(seed)
-    model = SemanticNet(backbone, len(names))
-    lc = loop_config(steps=steps, batch_size=batch_size, lr=lr, warmup_steps=warmup_steps, schedule=schedule, seed=seed,
-                     device=device, progress=False, ckpt_every=max(steps, 1), log_every=max(1, steps // 5))
-    Trainer(model, semantic_loss, SemanticDataset(ann, cmap), lc, run_dir,
-            run_config=dict(objective="supervised", backbone=backbone, n_classes=len(names), steps=steps, batch_size=batch_size, lr=lr)).fit()
-    return model.backbone.eval()
+    if not (Path(data) / "train.json").exists(): raise FileNotFoundError(f"{Path(data) / 'train.json'}: the supervised reference needs a COCO train.json with masks")
+    return finetune_semantic(data, run_dir, None, "train.json", backbone, steps, batch_size, lr, warmup_steps, schedule, seed, device).backbone.eval()
 
 # %% ../nbs/40b_hierarchy.ipynb #5927193b
 @torch.no_grad()
@@ -886,7 +940,7 @@ def gpu_run(out: str = "runs/hierarchical-grouping/gpu", minutes: float = 4.0, q
     t1 = time.perf_counter()
     seed_everything(cfg.seed)
     Trainer(build_model(cfg), make_loss_fn(cfg), ds, loop_config(cfg), run_dir, collate_fn=hierarchy_collate,
-            run_config=asdict(cfg)).fit()
+            run_config=cfg).fit()   # the dataclass: a field added later, at its default, keeps finished runs reusable
     from unseg.train import read_metrics
     m = read_metrics(run_dir)
     rec = dict(bench="hierarchy", case="gpu_preset_train", steps=steps, batch_size=cfg.batch_size, backbone=cfg.backbone,
