@@ -29,7 +29,7 @@ BASE = dict(image_size=128, tiny_stride=8, width=32, cls_colour=True, cam_thresh
 
 def main(data: Path, folds: int, threads: int, out: Path, cache: Path, seed: int = 0):
     from unseg.core import load_json, save_json
-    from unseg.data import CocoFolder
+    from unseg.data import CocoFolder, coco_subset
     from unseg.extract import ExtractConfig, cam_gate, classifier_scores, pretrain_objects, train_classifier
     torch.set_num_threads(threads)
     ann = load_json(data / "train.json")
@@ -40,9 +40,7 @@ def main(data: Path, folds: int, threads: int, out: Path, cache: Path, seed: int
     fold_of = {ids[i]: k % folds for k, i in enumerate(order)}
     work = Path(tempfile.mkdtemp(prefix="exact_select_"))
     (work / "images").symlink_to((data / "images").resolve())
-    def split(keep) -> dict:
-        ims = [im for im in ann["images"] if keep(im["id"])]; s = {im["id"] for im in ims}
-        return dict(ann, images=ims, annotations=[a for a in ann["annotations"] if a["image_id"] in s])
+    def split(keep) -> dict: return coco_subset(ann, [im["id"] for im in ann["images"] if keep(im["id"])])
     for k in range(folds):
         save_json(split(lambda i: fold_of[i] != k), work / f"fit{k}.json"); save_json(split(lambda i: fold_of[i] == k), work / f"held{k}.json")
     rows = []

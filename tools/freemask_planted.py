@@ -13,15 +13,14 @@ from pathlib import Path
 def main(n: int, out: Path, data: Path):
     import torch, torch.nn.functional as F
     from unseg.core import make_config, load_json, save_json
-    from unseg.data import CocoFolder
+    from unseg.data import CocoFolder, coco_subset
     from unseg.evaluate import evaluate
     from unseg.freemask import FreeMaskConfig, free_mask
     from unseg import freesolo
     base = freesolo.stage_config(make_config(freesolo.Config), FreeMaskConfig, "freemask_")      # the cpu preset's Free Mask
-    ann = load_json(data / "train.json"); keep = {im["id"] for im in ann["images"][:n]}
+    ann = load_json(data / "train.json")
     work = Path("runs/freemask_planted"); work.mkdir(parents=True, exist_ok=True)
-    sub = save_json(dict(ann, images=[im for im in ann["images"] if im["id"] in keep],
-                         annotations=[a for a in ann["annotations"] if a["image_id"] in keep]), work / f"train{n}.json")
+    sub = save_json(coco_subset(ann, [im["id"] for im in ann["images"][:n]]), work / f"train{n}.json")
     ds = CocoFolder(sub, image_dir=data / "images", class_agnostic=True)
     rows = []
     for bg, noise, (tau, mm) in itertools.product(["flat", "noise"], [0.0, 0.5, 1.0], [(base.tau, base.min_maskness), (0.5, 0.5)]):

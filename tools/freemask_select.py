@@ -11,6 +11,7 @@ from pathlib import Path
 def main(n: int, out: Path, cache: Path, data: Path):
     import torch
     from unseg.core import make_config, load_json, save_json
+    from unseg.data import coco_subset
     from unseg.evaluate import evaluate
     from unseg.freemask import FreeMask, FreeMaskConfig
     from unseg.segment import segment_dataset
@@ -18,10 +19,9 @@ def main(n: int, out: Path, cache: Path, data: Path):
     bbs = {"supervised (oracle-solo)": next(cache.glob("backbone_supervised_*.pt")), "DenseCL seed 0": cache / "backbone_densecl_ad1383d3.pt"}
     for k, v in bbs.items():
         if not Path(v).exists(): raise SystemExit(f"{v}: missing; run unseg ablate ablations/freesolo_table7a_cpu.yaml first")
-    ann = load_json(data / "train.json"); keep = {im["id"] for im in ann["images"][:n]}
+    ann = load_json(data / "train.json")
     work = Path("runs/freemask_select"); work.mkdir(parents=True, exist_ok=True)
-    sub = save_json(dict(ann, images=[im for im in ann["images"] if im["id"] in keep],
-                         annotations=[a for a in ann["annotations"] if a["image_id"] in keep]), work / f"train{n}.json")
+    sub = save_json(coco_subset(ann, [im["id"] for im in ann["images"][:n]]), work / f"train{n}.json")
     grid = list(itertools.product([("res3", 256), ("res4", 512)], [0.3, 0.5], [0.5, 0.7], [0.2, 0.0]))
     rows = []
     for name, ck in bbs.items():

@@ -323,11 +323,27 @@ def _committed_rows(results: Path) -> dict:
 EXACT_SPEC = "ablations/exact_paste_cpu.yaml"
 EXACT_KEYS = ["AP", "AP50", "AP75", "AP50_agnostic", "bank_mIoU"]
 
+def _point_rows(spec, named: list[tuple[str, str, dict]], out: str | Path, sub: str, keys: dict[str, str]) -> dict:
+    "Run the points `named` (row name, folder, params) of `spec` into `out/sub/<folder>` (a finished point is reused): `{row: {key: metric, seconds}}` for `keys` (row key -> metric)."
+    from unseg.ablate import run_point
+    rows = {}
+    for name, slug, p in named:
+        t0 = time.perf_counter(); print(f"--- {sub}: {name}", flush=True)
+        r = run_point(spec.notebook, p, Path(out) / sub / slug, timeout=spec.timeout)
+        if r["status"] != "ok": raise RuntimeError(f"{sub} demo row {name!r} failed: {r['error']}")
+        rows[name] = dict({k: r["metrics"].get(m) for k, m in keys.items()}, seconds=round(time.perf_counter() - t0, 1))
+        print(name + ": " + ", ".join(f"{k} {rows[name][k]:.3f}" for k in keys if rows[name][k] is not None), flush=True)
+    return rows
+
+def _pct(rows: dict, keys: list[str]) -> dict:
+    "Rows of fractions as percentages (one decimal) for the report."
+    return {k: {kk: None if v.get(kk) is None else round(100 * v[kk], 1) for kk in keys} for k, v in rows.items()}
+
 def exact_rows(out: str | Path, spec_path: str | Path = EXACT_SPEC) -> dict:
     """EXACT's `--all` rows on its own split: seed 0 of the spec's extracted-bank arms (pasting vs the same extracted masks
     on the original images only) and the pasting arm with 0 training steps (the untrained control); class-aware mask AP.
     Points run with `unseg.ablate.run_point` into `out/exact/` (a finished point is reused) and share the spec's cache."""
-    from unseg.ablate import load_spec, run_point
+    from unseg.ablate import load_spec
     if not Path(spec_path).exists():
         print(f"exact: {spec_path} not found (run the demo from the repository root): no EXACT rows", flush=True); return {}
     spec = load_spec(spec_path)
@@ -335,15 +351,8 @@ def exact_rows(out: str | Path, spec_path: str | Path = EXACT_SPEC) -> dict:
             and p.get("steps") != 0 and p.get("mode") != "classical" and p.get("inpaint_from", "bank") == "bank"]   # the trained extracted-bank arms
     paste = [p for p in arms if p.get("n_paste_max", 4) > 0]; plain = [p for p in arms if p.get("n_paste_max", 4) == 0]
     if not (paste and plain): raise ValueError(f"{spec_path}: field 'points': expected seed-0 extracted-bank points with and without pasting (n_paste_max 0)")
-    rows = {}
-    for name, slug, p in (("EXACT (extracted masks + paste)", "paste", paste[0]), ("extracted masks, no paste", "no_paste", plain[0]),
-                          ("EXACT (untrained control)", "control", dict(paste[0], steps=0))):
-        t0 = time.perf_counter(); print(f"--- exact: {name}", flush=True)
-        r = run_point(spec.notebook, p, Path(out) / "exact" / slug, timeout=spec.timeout)
-        if r["status"] != "ok": raise RuntimeError(f"exact demo row {name!r} failed: {r['error']}")
-        rows[name] = dict({k: r["metrics"].get(k) for k in EXACT_KEYS}, seconds=round(time.perf_counter() - t0, 1))
-        print(name + ": " + ", ".join(f"{k} {rows[name][k]:.3f}" for k in EXACT_KEYS if rows[name][k] is not None), flush=True)
-    return rows
+    return _point_rows(spec, [("EXACT (extracted masks + paste)", "paste", paste[0]), ("extracted masks, no paste", "no_paste", plain[0]),
+                              ("EXACT (untrained control)", "control", dict(paste[0], steps=0))], out, "exact", {k: k for k in EXACT_KEYS})
 
 HIERARCHY_SPEC = "ablations/hierarchy_downstream_cpu.yaml"
 HIERARCHY_KEYS = ["AP", "AP50"]
@@ -353,7 +362,7 @@ def hierarchy_rows(out: str | Path, spec_path: str | Path = HIERARCHY_SPEC) -> d
     pixel arm) and from a random trunk (the control), seed 0 of the spec's points with `oracle_steps`; class-agnostic
     mask AP on the validation images. Points run with `unseg.ablate.run_point` into `out/hierarchy/` (a finished point is
     reused) without the tracking and fine-tuning read-outs, and share the spec's cache (pre-training runs included)."""
-    from unseg.ablate import load_spec, run_point
+    from unseg.ablate import load_spec
     if not Path(spec_path).exists():
         print(f"hierarchy: {spec_path} not found (run the demo from the repository root): no Zhang & Maire rows", flush=True); return {}
     spec = load_spec(spec_path)
@@ -362,14 +371,9 @@ def hierarchy_rows(out: str | Path, spec_path: str | Path = HIERARCHY_SPEC) -> d
               and not p.get("shuffle") and p.get("variant", "fixed") == "fixed" and p.get("edges", "gradient") == "gradient"]
         if not ps: raise ValueError(f"{spec_path}: field 'points': expected a seed-0 point with init: {init} and oracle_steps > 0")
         return dict(ps[0], track=False, finetune_steps=0, probe_steps=0, retrieval=False)
-    rows = {}
-    for name, slug, init in (("oracle from the hierarchy-pretrained trunk", "pixel", "pixel"), ("oracle from a random trunk (control)", "random", "random")):
-        t0 = time.perf_counter(); print(f"--- hierarchy: {name}", flush=True)
-        r = run_point(spec.notebook, pick(init), Path(out) / "hierarchy" / slug, timeout=spec.timeout)
-        if r["status"] != "ok": raise RuntimeError(f"hierarchy demo row {name!r} failed: {r['error']}")
-        rows[name] = dict(AP=r["metrics"].get("ap"), AP50=r["metrics"].get("ap50"), seconds=round(time.perf_counter() - t0, 1))
-        print(name + ": " + ", ".join(f"{k} {rows[name][k]:.3f}" for k in HIERARCHY_KEYS if rows[name][k] is not None), flush=True)
-    return rows
+    return _point_rows(spec, [("oracle from the hierarchy-pretrained trunk", "pixel", pick("pixel")),
+                              ("oracle from a random trunk (control)", "random", pick("random"))], out, "hierarchy",
+                       {k: k.lower() for k in HIERARCHY_KEYS})
 
 def run_demo(out: str | Path = "demo_out", preset: str | None = None, device: str = "auto", all_rows: bool = False,
              learned: list[str] | None = None, results: str | Path = "results") -> Path:
@@ -442,16 +446,14 @@ def run_demo(out: str | Path = "demo_out", preset: str | None = None, device: st
                      "mask AP (x100) beside the same detector trained on the original images with the same extracted masks, "
                      "and the untrained control; `bank_mIoU` is the extracted masks' IoU with the ground truth "
                      "(`results/exact_notes.md`).")
-        rep.add_table({k: {kk: None if v.get(kk) is None else round(100 * v[kk], 1) for kk in EXACT_KEYS} for k, v in exact.items()},
-                      floatfmt=".1f")
+        rep.add_table(_pct(exact, EXACT_KEYS), floatfmt=".1f")
     if hier:
         rep.add_heading("Zhang & Maire: the hierarchy-pretrained trunk downstream")
         rep.add_text("The CPU-tier Mask R-CNN oracle (500 steps, all training labels) started from the ResNet-18 trunk "
                      "pre-trained on region hierarchies of the unlabelled training images (the fixed pixel arm, 600 steps), "
                      "beside the same oracle from a random trunk: class-agnostic mask AP (x100) on the validation images, "
                      "seed 0 of `ablations/hierarchy_downstream_cpu.yaml` (`results/hierarchy_notes.md`).")
-        rep.add_table({k: {kk: None if v.get(kk) is None else round(100 * v[kk], 1) for kk in HIERARCHY_KEYS} for k, v in hier.items()},
-                      floatfmt=".1f")
+        rep.add_table(_pct(hier, HIERARCHY_KEYS), floatfmt=".1f")
     trained = {k: v for k, v in runs.items() if v and (Path(v) / "metrics.jsonl").exists()}
     if trained:
         rep.add_heading("Training curves")

@@ -21,8 +21,8 @@ from .core import decode_masks, encode_masks, load_json, masks_to_boxes, save_js
 __all__ = ['IMAGE_EXTS', 'INSTANCE_KEYS', 'IMAGENET_MEAN', 'IMAGENET_STD', 'VOC_CLASSES', 'load_image', 'CocoFormatError',
            'validate_coco', 'lvis_file_names', 'CocoFolder', 'ImageFolder', 'keep_instances', 'ItemTransform', 'Resize',
            'RandomHFlip', 'RandomResizedCrop', 'Normalize', 'ColorJitter', 'RandomBrightnessContrast',
-           'LargeScaleJitter', 'Compose', 'collate', 'subset', 'voc_to_coco', 'image_labels_coco', 'is_voc',
-           'voc_folder', 'sbd_to_coco', 'voc_aug_folder', 'BSDSFolder', 'write_results', 'load_results']
+           'LargeScaleJitter', 'Compose', 'collate', 'subset', 'coco_subset', 'voc_to_coco', 'image_labels_coco',
+           'is_voc', 'voc_folder', 'sbd_to_coco', 'voc_aug_folder', 'BSDSFolder', 'write_results', 'load_results']
 
 # %% ../nbs/02_data.ipynb #2bfecf80
 IMAGE_EXTS = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff")
@@ -349,6 +349,11 @@ def subset(dataset: Dataset, frac: float, seed: int = 0) -> Subset:
     k = max(1, round(frac * n))
     return Subset(dataset, sorted(perm[:k].tolist()))
 
+def coco_subset(d: dict, image_ids) -> dict:
+    "COCO dict `d` restricted to the images whose ids are in `image_ids`, with their annotations (everything else kept)."
+    keep = set(image_ids)
+    return dict(d, images=[im for im in d["images"] if im["id"] in keep], annotations=[a for a in d["annotations"] if a["image_id"] in keep])
+
 # %% ../nbs/02_data.ipynb #5556b8ed
 VOC_CLASSES = ("aeroplane", "bicycle", "bird", "boat", "bottle", "bus", "car", "cat", "chair", "cow", "diningtable", "dog",
                "horse", "motorbike", "person", "pottedplant", "sheep", "sofa", "train", "tvmonitor")
@@ -367,15 +372,27 @@ def _palette_png(path: Path) -> np.ndarray:
     if im.mode not in ("P", "L"): raise ValueError(f"{path}: expected a palette (P) or grey (L) PNG of indices, got mode {im.mode}")
     return np.asarray(im)
 
+def _split_ids(f: Path, split: str, kind: str = "") -> list[str]:
+    "The image ids of split file `f` (first token of each non-empty line); a missing file names the splits there are."
+    if not f.exists():
+        have = sorted(p.stem for p in f.parent.glob("*.txt"))
+        raise FileNotFoundError(f"{f}: {kind}split {split!r} not found (have: {', '.join(have) or 'none'})")
+    return [l.split()[0] for l in f.read_text().splitlines() if l.strip()]
+
+def _mask_ann(m: np.ndarray, ann_id: int, image_id: int, cat: int) -> dict:
+    "The COCO annotation of bool mask `m` `(H, W)`: compressed RLE, area and XYWH box."
+    rle = encode_masks(m[None])[0]
+    return dict(id=ann_id, image_id=image_id, category_id=cat, segmentation=rle, area=int(m.sum()),
+                bbox=[float(x) for x in mask_utils.toBbox(rle)], iscrowd=0)
+
+def _voc_categories() -> list[dict]: return [dict(id=i + 1, name=n, supercategory="voc") for i, n in enumerate(VOC_CLASSES)]
+
 def voc_to_coco(root: str | os.PathLike, split: str = "val", out: str | os.PathLike | None = None,
                 min_area: int = 1) -> Path:
     "Convert VOC 2012's instance masks of `split` to a COCO file (default `root/annotations/voc_<split>.json`); read it with `CocoFolder(path, image_dir=root/'JPEGImages')`."
     root = _voc_root(Path(root))
     ids_file = root / "ImageSets" / "Segmentation" / f"{split}.txt"
-    if not ids_file.exists():
-        have = sorted(p.stem for p in ids_file.parent.glob("*.txt"))
-        raise FileNotFoundError(f"{ids_file}: split {split!r} not found (have: {', '.join(have) or 'none'})")
-    ids = [l.split()[0] for l in ids_file.read_text().splitlines() if l.strip()]
+    ids = _split_ids(ids_file, split)
     images, anns, skipped = [], [], 0
     for k, name in enumerate(ids, 1):
         obj = _palette_png(root / "SegmentationObject" / f"{name}.png")
@@ -390,13 +407,11 @@ def voc_to_coco(root: str | os.PathLike, split: str = "val", out: str | os.PathL
             c = np.bincount(cls[m], minlength=256)[1:len(VOC_CLASSES) + 1]   # class votes inside the instance
             if m.sum() < min_area or c.sum() == 0: skipped += 1; continue
             cat = int(c.argmax()) + 1; labels.add(cat)
-            rle = encode_masks(m[None])[0]
-            anns.append(dict(id=len(anns) + 1, image_id=k, category_id=cat, segmentation=rle, area=int(m.sum()),
-                             bbox=[float(x) for x in mask_utils.toBbox(rle)], iscrowd=0))
+            anns.append(_mask_ann(m, len(anns) + 1, k, cat))
         images.append(dict(id=k, file_name=f"{name}.jpg", height=int(H), width=int(W), image_labels=sorted(labels)))
     if not anns: raise ValueError(f"{ids_file}: no instances found in {len(ids)} images (SegmentationObject PNGs all background/void?)")
     if skipped: warnings.warn(f"{ids_file}: {skipped} instances without class pixels (or below min_area={min_area}) were left out")
-    cats = [dict(id=i + 1, name=n, supercategory="voc") for i, n in enumerate(VOC_CLASSES)]
+    cats = _voc_categories()
     out = root / "annotations" / f"voc_{split}.json" if out is None else Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     return save_json(dict(images=images, annotations=anns, categories=cats, info=dict(source=str(root), split=split)), out)
@@ -469,11 +484,7 @@ def sbd_to_coco(root: str | os.PathLike, split: str | Sequence[str] = "train", o
                 min_area: int = 1) -> Path:
     "Convert SBD's instance masks of `split` (a split name or a list of image ids) to a COCO file (default `root/annotations/sbd_<split>.json`; images in `root/img`)."
     root = _sbd_root(Path(root))
-    if isinstance(split, str):
-        f = root / f"{split}.txt"
-        if not f.exists(): raise FileNotFoundError(f"{f}: SBD split {split!r} not found (have: {', '.join(sorted(p.stem for p in root.glob('*.txt'))) or 'none'})")
-        ids = [l.split()[0] for l in f.read_text().splitlines() if l.strip()]
-    else: ids = list(split)
+    ids = _split_ids(root / f"{split}.txt", split, "SBD ") if isinstance(split, str) else list(split)
     images, anns = [], []
     for k, name in enumerate(ids, 1):
         p = root / "inst" / f"{name}.mat"
@@ -486,15 +497,12 @@ def sbd_to_coco(root: str | os.PathLike, split: str | Sequence[str] = "train", o
             if not 1 <= cat <= len(VOC_CLASSES): raise ValueError(f"{p}: Categories[{v - 1}] = {cat}, expected a VOC class id 1..20")
             m = seg == v
             if m.sum() < min_area: continue
-            labels.add(cat); rle = encode_masks(m[None])[0]
-            anns.append(dict(id=len(anns) + 1, image_id=k, category_id=cat, segmentation=rle, area=int(m.sum()),
-                             bbox=[float(x) for x in mask_utils.toBbox(rle)], iscrowd=0))
+            labels.add(cat); anns.append(_mask_ann(m, len(anns) + 1, k, cat))
         images.append(dict(id=k, file_name=f"{name}.jpg", height=int(H), width=int(W), image_labels=sorted(labels)))
     tag = split if isinstance(split, str) else "ids"
     out = root / "annotations" / f"sbd_{tag}.json" if out is None else Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    cats_ = [dict(id=i + 1, name=n, supercategory="voc") for i, n in enumerate(VOC_CLASSES)]
-    return save_json(dict(images=images, annotations=anns, categories=cats_, info=dict(source=str(root), split=tag)), out)
+    return save_json(dict(images=images, annotations=anns, categories=_voc_categories(), info=dict(source=str(root), split=tag)), out)
 
 def voc_aug_folder(voc: str | os.PathLike, sbd: str | os.PathLike, out: str | os.PathLike | None = None) -> Path:
     """A COCO folder of PASCAL `train_aug` (`train.json`: SBD train + val and VOC 2012 train, less VOC 2012 val; VOC's
@@ -506,11 +514,9 @@ def voc_aug_folder(voc: str | os.PathLike, sbd: str | os.PathLike, out: str | os
     out.mkdir(parents=True, exist_ok=True)
     link = out / "images"
     if not link.exists(): link.symlink_to((vroot / "JPEGImages").resolve(), target_is_directory=True)
-    seg_ids = lambda s: [l.split()[0] for l in (vroot / "ImageSets" / "Segmentation" / f"{s}.txt").read_text().splitlines() if l.strip()]
-    val, train = set(seg_ids("val")), seg_ids("train")
-    sbd_ids = [l.split()[0] for s in ("train", "val") if (sroot / f"{s}.txt").exists()
-               for l in (sroot / f"{s}.txt").read_text().splitlines() if l.strip()]
-    extra = sorted(set(sbd_ids) - val - set(train))
+    val, train = (set(_split_ids(vroot / "ImageSets" / "Segmentation" / f"{s}.txt", s)) for s in ("val", "train"))
+    sbd_ids = [i for s in ("train", "val") if (sroot / f"{s}.txt").exists() for i in _split_ids(sroot / f"{s}.txt", s, "SBD ")]
+    extra = sorted(set(sbd_ids) - val - train)
     miss = [i for i in extra if not (vroot / "JPEGImages" / f"{i}.jpg").exists()]
     if miss: raise FileNotFoundError(f"{vroot / 'JPEGImages' / (miss[0] + '.jpg')}: SBD image not in VOC 2012's JPEGImages ({len(miss)} missing)")
     v = load_json(voc_to_coco(vroot, "train", out / "voc_train.json"))

@@ -5,7 +5,7 @@
 # %% ../nbs/40b_hierarchy.ipynb #2f1bffac
 from __future__ import annotations
 import json, math, multiprocessing as mp, os, sys, time
-from dataclasses import dataclass, asdict
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, ClassVar, Sequence
 import higra as hg
@@ -657,10 +657,12 @@ _ = register_method(Method("hierarchical-grouping", HierarchyConfig, train, load
 
 # %% ../nbs/40b_hierarchy.ipynb #f5de8189
 def backbone_state(ckpt) -> dict[str, torch.Tensor]:
-    "The trunk weights of a hierarchical-grouping checkpoint, with torchvision ResNet key names."
+    """The trunk weights of a checkpoint whose model keeps a torchvision-named ResNet as `backbone` (hierarchical-grouping,
+    its image-level baseline, `SemanticNet`, SOLO), with torchvision ResNet key names."""
     ck = load_checkpoint(ckpt) if not isinstance(ckpt, dict) else ckpt
-    _cfg_of(ck, ckpt if not isinstance(ckpt, dict) else "checkpoint")
-    return {k[len("backbone."):]: v for k, v in ck["model"].items() if k.startswith("backbone.")}
+    sd = {k[len("backbone."):]: v for k, v in ck["model"].items() if k.startswith("backbone.")}
+    if not sd: raise ValueError(f"{ckpt if not isinstance(ckpt, dict) else 'checkpoint'}: no 'backbone.*' weights (not a model with a ResNet trunk)")
+    return sd
 
 def _target(model: nn.Module) -> nn.Module:
     if hasattr(model, "conv1") and hasattr(model, "layer1"): return model          # a ResNet / ResNetTrunk
@@ -682,10 +684,11 @@ def load_backbone(ckpt, model: nn.Module) -> dict[str, list[str]]:
     return dict(loaded=sorted(ok), skipped=sorted(set(own) - set(ok)))
 
 def export_backbone(ckpt, path: str | os.PathLike, seed: int = 0) -> Path:
-    "Write a full torchvision ResNet state dict (trained trunk + seeded random layer4/fc) to `path`."
-    cfg = _cfg_of(load_checkpoint(ckpt), ckpt)
+    "Write a full torchvision ResNet state dict (the checkpoint's trained trunk; seeded random layer4 / fc where it has none) to `path`."
+    name = (load_checkpoint(ckpt).get("run_config") or {}).get("backbone")
+    if not name: raise ValueError(f"{ckpt}: its run_config names no 'backbone' (expected a torchvision ResNet name)")
     torch.manual_seed(seed)
-    r = getattr(torchvision.models, cfg.backbone)(weights=None)
+    r = getattr(torchvision.models, name)(weights=None)
     load_backbone(ckpt, r)
     return torch_save(r.state_dict(), path)
 
