@@ -106,3 +106,16 @@ def test_hex_commit_stays_text(tmp_path):
     assert "| 222732e035 |" in md.read_text() and "e+40" not in md.read_text()
     got = _committed(spec)
     assert set(got) == {"1234e56789", "abc"} and got["abc"]["commit"] == "222732e035"
+
+def test_stale_point_folder_reruns_when_a_notebook_default_changes(tmp_path):
+    "A finished folder whose resolved config differs (a notebook default changed since; the committed table is gone) is rerun, not reused."
+    nb = _flag_notebook(tmp_path / "flags.ipynb")
+    spec = _spec(tmp_path, "points: [{write: true}]\ntimeout: 60\n", notebook=nb)
+    df = run_ablation(spec, skip_flags=("cuda",), progress=False)
+    assert df.status[0] == "ok" and not df.cached[0] and df.slept[0] == 0
+    (tmp_path / "results/t.csv").unlink()                                  # only the point folder remains
+    assert run_ablation(spec, skip_flags=("cuda",), progress=False).cached[0]   # same config: reused
+    n = nbformat.read(nb, as_version=4); n.cells[0].source = "sleep = 0.5\nwrite = True\nout_dir = None"; nbformat.write(n, nb)
+    (tmp_path / "results/t.csv").unlink()
+    df = run_ablation(spec, skip_flags=("cuda",), progress=False)
+    assert df.status[0] == "ok" and not df.cached[0] and df.slept[0] == 0.5

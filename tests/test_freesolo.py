@@ -161,3 +161,20 @@ def test_relabel_filter_order(tmp_path, monkeypatch):
         out = freesolo.relabel(None, tmp_path / "imgs", tmp_path / f"l{top_first}.json", thr=0.3, max_per_img=2, top_first=top_first)
         n[top_first] = [round(a["score"], 2) for a in json.loads(out.read_text())["annotations"]]
     assert n == {False: [0.8, 0.7], True: [0.8]}
+
+
+def test_cli_on_a_users_image_folder(data, tmp_path, capsys):
+    "`unseg train freesolo --set images=DIR` learns from a plain folder (no labels); its pseudo labels get a report page; `unseg segment freesolo` runs on the folder."
+    import shutil
+    from unseg import cli
+    folder = tmp_path / "my photos"; folder.mkdir()
+    for f in sorted((data / "images").glob("*.png")): shutil.copy(f, folder / f"photo_{f.name}")
+    run = tmp_path / "run"
+    cli.main(["train", "freesolo", "--preset", "smoke", "--set", f"images={folder}", f"run_dir={run}", "device=cpu",
+              "freemask_image_size=64", "solo_image_size=64", "solo_test_size=64", "selftrain_rounds=0"])
+    labels = load_json(run / "freemask" / "pseudo_labels.json")
+    assert sorted(Path(im["file_name"]).name for im in labels["images"]) == sorted(p.name for p in folder.iterdir())
+    assert f"{len(labels['annotations'])} masks on {len(labels['images'])} images" in (run / "freemask" / "pseudo_labels.html").read_text()
+    out = tmp_path / "seg"
+    cli.main(["segment", "freesolo", "--ckpt", str(run), "--images", str(folder), "--out", str(out), "--set", "solo_score_thr=0.0"])
+    assert (out / "results.json").exists() and len(load_json(out / "images.json")) == len(list(folder.iterdir()))

@@ -4,7 +4,7 @@ similarity of a backbone's features (the FreeSOLO cpu preset's res3 of the image
 cells of the same ground-truth object ("within"), between an object's cells and the background ("to background") and
 between cells of different objects ("across objects"). Free Mask recovers planted objects when `within` is clearly
 above the other two (results/freemask_planted_cpu.md). Backbones: the cached files of
-ablations/freesolo_table7a_cpu.yaml. Writes results/freemask_features_cpu.md.  Usage: python tools/freemask_features.py [--n 24]"""
+ablations/freesolo_table7a_cpu.yaml. Writes results/freemask_features_cpu.md and .json.  Usage: python tools/freemask_features.py [--n 24]"""
 import argparse
 from pathlib import Path
 
@@ -23,7 +23,10 @@ def main(n: int, out: Path, cache: Path, data: Path):
         init, run = p["init"], p.get("init_run", "")
         k = [init, p.get("backbone", "resnet18"), p.get("pretrain_steps", 2), 0, p.get("size", 64)] + ([str((nbdir / run).resolve())] if run else [])
         if init == "densecl" and p.get("densecl_batch", 16) != 16: k.append(p["densecl_batch"])
-        files[init + (f" ({Path(run).name[:12]}...)" if run else "")] = f"backbone_{init}_{hashlib.md5(json.dumps(k).encode()).hexdigest()[:8]}.pt"
+        if init == "densecl" and not p.get("densecl_colour"): k.append("nocolour")
+        name = init + (f" ({Path(run).name[:12]}...)" if run else "") + (" (paper colour aug.)" if p.get("densecl_colour") else "")
+        name += f" {p['pretrain_steps']} steps" if init == "densecl" else ""
+        files[name] = f"backbone_{init}_{hashlib.md5(json.dumps(k).encode()).hexdigest()[:8]}.pt"
     rows = []
     for name, fn in files.items():
         if not (cache / fn).exists(): print(f"{name}: {cache / fn} missing (run the 7a spec)"); continue
@@ -57,6 +60,9 @@ def main(n: int, out: Path, cache: Path, data: Path):
              "| backbone | within an object | object to background | across objects | objects |", "|---|---|---|---|---|"]
     lines += [f"| {r[0]} | {r[1]:.3f} | {r[2]:.3f} | {r[3]:.3f} | {r[4]} |" for r in rows]
     out.write_text("\n".join(lines) + "\n"); print(f"wrote {out}")
+    import json as _j
+    out.with_suffix(".json").write_text(_j.dumps(dict(n_images=n, rows=[dict(backbone=r[0], within=r[1], to_background=r[2], across=r[3], objects=r[4])
+                                                                   for r in rows]), indent=1) + "\n")
 
 if __name__ == "__main__":
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])

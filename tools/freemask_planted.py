@@ -15,7 +15,7 @@ def main(n: int, out: Path, data: Path):
     from unseg.core import make_config, load_json, save_json
     from unseg.data import CocoFolder, coco_subset
     from unseg.evaluate import evaluate
-    from unseg.freemask import FreeMaskConfig, free_mask
+    from unseg.freemask import FreeMaskConfig, free_mask, planted_scene_features
     from unseg import freesolo
     base = freesolo.stage_config(make_config(freesolo.Config), FreeMaskConfig, "freemask_")      # the cpu preset's Free Mask
     ann = load_json(data / "train.json")
@@ -28,12 +28,9 @@ def main(n: int, out: Path, data: Path):
                                                                                "query_grid", "position_filters", "sigma")}, "tau": tau, "min_maskness": mm})
         g = torch.Generator().manual_seed(0); recs = []
         for i in range(len(ds)):
-            it = ds[i]; H, W = it["image"].shape[-2:]; h, w = H // 4, W // 4; E = 64
+            it = ds[i]; H, W = it["image"].shape[-2:]
             top = it["masks"][it["parents"] < 0] if "parents" in it else it["masks"]
-            cells = F.interpolate(top[None].float(), (h, w), mode="area")[0] > 0.5                  # (n, h, w) object cells
-            f = torch.randn(E, 1, 1, generator=g).expand(E, h, w).clone() if bg == "flat" else torch.randn(E, h, w, generator=g)
-            for m in cells: f[:, m] = torch.randn(E, 1, generator=g)
-            f = f + noise * torch.randn(E, h, w, generator=g)
+            f = planted_scene_features(top, 4, 64, bg, noise, g)[0]                  # (64, H/4, W/4)
             r = free_mask(f[None], (H, W), cfg)[0]
             from unseg.core import Instances
             recs += Instances(r["masks"], r["scores"].float()).to_coco(it["image_id"])

@@ -177,18 +177,21 @@ def _error_message(e: BaseException) -> str:
     first = next((l for l in str(e).strip().splitlines() if l.strip()), "")
     return _ANSI.sub("", f"{type(e).__name__}: {first}")
 
-def _cached(point_dir: Path) -> dict | None:
-    "The row of a finished point (its metrics.json exists), else None."
+def _cached(point_dir: Path, config_hash: str | None = None) -> dict | None:
+    """The row of a finished point (its metrics.json exists), else None; also None when the folder's run.json records
+    another resolved-config hash than `config_hash` (a notebook default changed since: the folder is stale)."""
     if not (point_dir/METRICS).exists(): return None
     info = load_json(point_dir/"run.json") if (point_dir/"run.json").exists() else {}
+    if config_hash and info.get("config_hash") and info["config_hash"] != config_hash: return None
     return dict(status="ok", error="", seconds=info.get("seconds", math.nan), cached=True, metrics=load_json(point_dir/METRICS))
 
 def run_point(notebook: str | os.PathLike, params: dict, point_dir: str | os.PathLike, timeout: float = 600,
-              skip_flags: Sequence[str] = (), rerun: bool = False) -> dict:
-    "Execute `notebook` with `params` and `out_dir=point_dir`; return `dict(status, error, seconds, cached, metrics)`."
+              skip_flags: Sequence[str] = (), rerun: bool = False, config_hash: str | None = None) -> dict:
+    """Execute `notebook` with `params` and `out_dir=point_dir`; return `dict(status, error, seconds, cached, metrics)`.
+    `config_hash` (the point's resolved-config hash) is recorded in `run.json`; a finished folder with another is rerun."""
     import nbformat, papermill as pm
     notebook, point_dir = Path(notebook).resolve(), Path(point_dir).resolve()
-    if not rerun and (row := _cached(point_dir)) is not None: return row
+    if not rerun and (row := _cached(point_dir, config_hash)) is not None: return row
     point_dir.mkdir(parents=True, exist_ok=True)
     for f in (METRICS, "run.json"): (point_dir/f).unlink(missing_ok=True)
     save_json(params, point_dir/"params.json", indent=1)
@@ -204,7 +207,8 @@ def run_point(notebook: str | os.PathLike, params: dict, point_dir: str | os.Pat
     except Exception as e: error = _error_message(e)
     seconds = time.perf_counter() - t0
     status = "failed" if error else "ok"
-    save_json(dict(status=status, error=error, seconds=seconds, params=params, skip_flags=list(skip_flags)), point_dir/"run.json", indent=1)
+    save_json(dict(status=status, error=error, seconds=seconds, params=params, skip_flags=list(skip_flags),
+                   **({"config_hash": config_hash} if config_hash else {})), point_dir/"run.json", indent=1)
     return dict(status=status, error=error, seconds=seconds, cached=False,
                 metrics=load_json(point_dir/METRICS) if status == "ok" else {})
 
@@ -303,7 +307,7 @@ def run_ablation(spec: Spec | str | os.PathLike, workers: int = 1, rerun: bool =
     hashes = [point_hash(spec, p) for p in spec.points]
     dirs = [spec.out_dir/i for i in ids]
     committed = {} if rerun else _committed(spec)
-    rows = [None if rerun else (committed.get(h) or _cached(d)) for h, d in zip(hashes, dirs)]
+    rows = [None if rerun else (committed.get(h) or _cached(d, h)) for h, d in zip(hashes, dirs)]
     for r, h in zip(rows, hashes):
         if r is not None: r.setdefault("config_hash", h); r.setdefault("commit", "")
     todo = [i for i, r in enumerate(rows) if r is None]
@@ -319,10 +323,10 @@ def run_ablation(spec: Spec | str | os.PathLike, workers: int = 1, rerun: bool =
             replace(spec, points=[spec.points[j] for j in done]), [ids[j] for j in done], [rows[j] for j in done]))
         bar.update()
     if workers <= 1 or len(todo) <= 1:
-        for i in todo: finish(i, run_point(spec.notebook, spec.points[i], dirs[i], **kw))
+        for i in todo: finish(i, run_point(spec.notebook, spec.points[i], dirs[i], config_hash=hashes[i], **kw))
     else:  # papermill starts one kernel per point; `spawn` keeps the workers free of this process's state
         with ProcessPoolExecutor(min(workers, len(todo)), mp_context=mp.get_context("spawn")) as ex:
-            futs = {ex.submit(run_point, spec.notebook, spec.points[i], dirs[i], **kw): i for i in todo}
+            futs = {ex.submit(run_point, spec.notebook, spec.points[i], dirs[i], config_hash=hashes[i], **kw): i for i in todo}
             for f in as_completed(futs):
                 i = futs[f]
                 try: row = f.result()

@@ -167,7 +167,8 @@ def cmd_train(a):
     if a.dry_run:
         print(yaml.safe_dump(config_dict(cfg), sort_keys=False), end=""); return cfg
     with overwrite_runs(a.force): run_dir = Path(m.train(cfg))
-    print(f"run folder: {run_dir} (checkpoint: {run_dir / 'ckpt' / 'last.pt'})")
+    ck = run_dir / "ckpt" / "last.pt"
+    print(f"run folder: {run_dir} (" + (f"checkpoint: {ck})" if ck.exists() else f"segment with: unseg segment {m.name} --ckpt {run_dir})"))
     return run_dir
 
 # %% ../nbs/90_cli.ipynb #0d861ccc

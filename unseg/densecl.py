@@ -195,17 +195,21 @@ def source_files(source: str | os.PathLike) -> list[Path]:
     if isinstance(ds, CocoFolder): return [ds.image_dir / ds.coco.imgs[i]["file_name"] for i in ds.ids]
     return list(ds.files)
 
-def two_view_transform(size: int = 224, scale: tuple = (0.2, 1.0)) -> v2.Compose:
-    "The DenseCL / MoCo-v2 augmentation of one view."
+def two_view_transform(size: int = 224, scale: tuple = (0.2, 1.0), jitter: float = 0.4, hue: float = 0.1, grayscale: float = 0.2,
+                       blur: float = 0.5) -> v2.Compose:
+    """The DenseCL / MoCo-v2 augmentation of one view (the defaults). `jitter`: brightness / contrast / saturation strength
+    (applied with p 0.8, with `hue`), `grayscale` and `blur`: probabilities; 0 drops the transform."""
     k = max(3, int(0.1 * size) // 2 * 2 + 1)                              # odd blur kernel ~ 10% of the crop
-    return v2.Compose([v2.RandomResizedCrop(size, scale=tuple(scale), antialias=True),
-                       v2.RandomApply([v2.ColorJitter(0.4, 0.4, 0.4, 0.1)], p=0.8), v2.RandomGrayscale(0.2),
-                       v2.RandomApply([v2.GaussianBlur(k, sigma=(0.1, 2.0))], p=0.5), v2.RandomHorizontalFlip()])
+    t = [v2.RandomResizedCrop(size, scale=tuple(scale), antialias=True)]
+    if jitter or hue: t.append(v2.RandomApply([v2.ColorJitter(jitter, jitter, jitter, hue)], p=0.8))
+    if grayscale: t.append(v2.RandomGrayscale(grayscale))
+    if blur: t.append(v2.RandomApply([v2.GaussianBlur(k, sigma=(0.1, 2.0))], p=blur))
+    return v2.Compose(t + [v2.RandomHorizontalFlip()])
 
 class TwoViews(Dataset):
-    "Items `{'q': view, 'k': view}` (two augmentations of the same image)."
-    def __init__(self, source, size: int = 224, scale: tuple = (0.2, 1.0)):
-        self.ds, self.tfm = image_source(source), two_view_transform(size, scale)
+    "Items `{'q': view, 'k': view}` (two augmentations of the same image); `aug`: `two_view_transform`'s colour and blur settings."
+    def __init__(self, source, size: int = 224, scale: tuple = (0.2, 1.0), **aug):
+        self.ds, self.tfm = image_source(source), two_view_transform(size, scale, **aug)
     def __len__(self): return len(self.ds)
     def __getitem__(self, i):
         img = self.ds[i]["image"]
@@ -228,6 +232,10 @@ class DenseCLConfig(LoopConfig):
     ema_momentum: float = 0.99     # key-encoder EMA m (0.999 in the paper); not SGD's momentum (LoopConfig.momentum)
     crop_size: int = 96            # 224 in the paper
     crop_scale_min: float = 0.2
+    jitter: float = 0.0            # colour jitter strength (0.4 in the paper); off on the synthetic scenes, whose objects differ by colour
+    hue: float = 0.0               # hue jitter (0.1 in the paper)
+    grayscale: float = 0.0         # grayscale probability (0.2 in the paper)
+    blur: float = 0.5              # Gaussian blur probability (0.5 in the paper)
     steps: int = 300
     batch_size: int = 32
     lr: float = 0.03
@@ -245,7 +253,7 @@ def train_densecl(cfg: DenseCLConfig | None = None, **overrides) -> Path:
     "Pre-train a DenseCL backbone; returns `cfg.run_dir` (with `ckpt/last.pt` and `backbone.pt`)."
     cfg = make_config(DenseCLConfig, **overrides) if cfg is None else dataclasses.replace(cfg, **overrides)
     seed_everything(cfg.seed)
-    ds = TwoViews(cfg.source, cfg.crop_size, (cfg.crop_scale_min, 1.0))
+    ds = TwoViews(cfg.source, cfg.crop_size, (cfg.crop_scale_min, 1.0), jitter=cfg.jitter, hue=cfg.hue, grayscale=cfg.grayscale, blur=cfg.blur)
     model = DenseCL(cfg.backbone, cfg.dim, cfg.queue_size, cfg.tau, cfg.loss_lambda, cfg.queue_pool)
     if cfg.init_ckpt: load_backbone_weights(model.encoder_q.backbone, cfg.init_ckpt)
     ema = EMAHook(lambda t: t.model.encoder_k, lambda t: t.model.encoder_q, momentum=cfg.ema_momentum, save_state=False)

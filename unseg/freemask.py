@@ -17,7 +17,8 @@ from .train import amp_dtype, autocast
 
 # %% auto #0
 __all__ = ['matrix_nms', 'naive_matrix_nms', 'pyramid_queries', 'free_mask_maps', 'FreeMaskConfig', 'embed', 'position_filter',
-           'free_mask', 'planted_features', 'FreeMask', 'resize_short', 'segment_freemask', 'generate_pseudo_labels']
+           'free_mask', 'planted_features', 'planted_scene_features', 'FreeMask', 'resize_short', 'segment_freemask',
+           'generate_pseudo_labels']
 
 # %% ../nbs/50b_freemask.ipynb #6a4e3a3c
 def matrix_nms(masks: torch.Tensor, scores: torch.Tensor, labels: torch.Tensor | None = None, kernel: str = "gaussian",
@@ -177,6 +178,18 @@ def planted_features(E: int = 32, h: int = 16, w: int = 16, noise: float = 0.1, 
     f = bg[:, None, None].expand(E, h, w).clone()
     f[:, gt[0]] = a[:, None]; f[:, gt[1]] = b[:, None]
     return (f + noise * torch.randn(E, h, w, generator=g))[None], gt
+
+def planted_scene_features(masks: torch.Tensor, cell: int = 4, E: int = 64, background: str = "flat", noise: float = 0.5,
+                           generator: torch.Generator | None = None) -> torch.Tensor:
+    """Features `(1, E, H/cell, W/cell)` that group the objects `masks (n, H, W)` perfectly: one random code per object over
+    the cells it covers more than half, the background one code (`flat`) or a code per cell (`noise`: clutter), plus
+    Gaussian noise of std `noise`. Free Mask's upper bound at a backbone's resolution (a ground-truth feature map)."""
+    if background not in ("flat", "noise"): raise ValueError(f"planted_scene_features: background={background!r}; expected 'flat' or 'noise'")
+    H, W = masks.shape[-2:]; h, w = max(1, H // cell), max(1, W // cell); g = generator
+    cells = F.interpolate(masks[None].float(), (h, w), mode="area")[0] > 0.5       # (n, h, w) object cells
+    f = torch.randn(E, 1, 1, generator=g).expand(E, h, w).clone() if background == "flat" else torch.randn(E, h, w, generator=g)
+    for m in cells: f[:, m] = torch.randn(E, 1, generator=g)                      # code_i on object i's cells
+    return (f + noise * torch.randn(E, h, w, generator=g))[None]
 
 # %% ../nbs/50b_freemask.ipynb #de8310b2
 class FreeMask(nn.Module):

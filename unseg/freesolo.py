@@ -46,6 +46,10 @@ class Config:
     densecl_queue_size: int = 2048
     densecl_ema_momentum: float = 0.99
     densecl_queue_pool: str = "normalised"      # official: raw (the dense queue stores the pooled raw projection)
+    densecl_jitter: float = 0.0       # colour augmentation off on the synthetic scenes (objects differ by colour;
+    densecl_hue: float = 0.0          #   results/freemask_pretrain_select_cpu.md); the paper: jitter 0.4, hue 0.1,
+    densecl_grayscale: float = 0.0    #   grayscale 0.2, blur 0.5
+    densecl_blur: float = 0.5
     freemask_feature: str = "res3"    # stride 8: on 128 px scenes res3 at 2x gave Free Mask AR100 3.5 % vs 0.8 % (res4, 1x)
     freemask_image_size: int = 256    # images are upsampled for Free Mask, as the paper does (short side 800)
     freemask_scales: tuple = (1.0, 0.5, 0.25)
@@ -146,6 +150,7 @@ class Config:
                       solo_max_pos=0, solo_freeze_bn=True, solo_drop_empty=True, solo_train_short=(640, 672, 704, 736, 768, 800),
                       solo_train_max_size=1333, solo_strong_view=True, solo_level_mean=True, solo_rank_maskness=True, freemask_query_grid="floor",
                       freemask_position_filters="official", densecl_queue_pool="raw", selftrain_top_first=True,
+                      densecl_jitter=0.4, densecl_hue=0.1, densecl_grayscale=0.2, densecl_blur=0.5,
                       solo_official_init=True, num_workers=8),
         }
 
