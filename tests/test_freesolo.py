@@ -178,3 +178,15 @@ def test_cli_on_a_users_image_folder(data, tmp_path, capsys):
     out = tmp_path / "seg"
     cli.main(["segment", "freesolo", "--ckpt", str(run), "--images", str(folder), "--out", str(out), "--set", "solo_score_thr=0.0"])
     assert (out / "results.json").exists() and len(load_json(out / "images.json")) == len(list(folder.iterdir()))
+
+
+def test_densecl_views_by_preset(monkeypatch):
+    "The paper preset pre-trains with the paper's MoCo-v2 colour augmentation; the synthetic tiers without it (chosen on the training split)."
+    from unseg.freesolo import Config, stage_config
+    from unseg.densecl import DenseCLConfig
+    monkeypatch.setenv("UNSEG_ALLOW_TIERS", "1")
+    aug = lambda c: (c.densecl_jitter, c.densecl_hue, c.densecl_grayscale, c.densecl_blur)
+    assert aug(make_config(Config, "paper")) == aug(make_config(Config, "paper-r50")) == (0.4, 0.1, 0.2, 0.5)
+    assert aug(make_config(Config, "cpu")) == aug(make_config(Config, "gpu")) == (0.0, 0.0, 0.0, 0.5)
+    d = stage_config(make_config(Config, "paper"), DenseCLConfig, "densecl_")
+    assert (d.jitter, d.hue, d.grayscale, d.blur) == (0.4, 0.1, 0.2, 0.5)
