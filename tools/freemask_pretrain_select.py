@@ -36,7 +36,7 @@ def main(backbones: dict, n: int, n_feat: int, out: Path, data: Path):
     import torch
     from unseg.core import make_config, load_json, save_json
     from unseg.data import CocoFolder, coco_subset
-    from unseg.densecl import ResNetBackbone
+    from unseg.densecl import build_backbone
     from unseg.evaluate import evaluate
     from unseg.freemask import FreeMask, FreeMaskConfig
     from unseg.segment import segment_dataset
@@ -50,8 +50,7 @@ def main(backbones: dict, n: int, n_feat: int, out: Path, data: Path):
     rows = []
     for name, ck in backbones.items():
         if not Path(ck).exists(): raise SystemExit(f"{ck}: backbone file not found (for {name})")
-        bb = ResNetBackbone("resnet18"); sd = torch.load(ck, map_location="cpu", weights_only=True)
-        bb.load_state_dict({k: v for k, v in sd.items() if not k.startswith("fc.")}, strict=False); bb.eval()
+        bb = build_backbone("resnet18", ck).eval()
         row = dict(backbone=name, file=str(ck), **feature_stats(bb, ds, n_feat))
         for mm in (0.7, 0.5):
             t0 = time.perf_counter()
