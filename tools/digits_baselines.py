@@ -1,10 +1,9 @@
 #!/usr/bin/env python
 """The two references beside a learned pixel embedding on a `digits` set: the untrained control (the embedding network
 at initialisation, 3 seeds, 10 test loops) and the classical baseline with its superpixel size chosen on the training
-split. The scene settings
-(250 pixels per superpixel) leave a 32 x 32 image 4 superpixels, so it finds nothing there; this tries
-`superpixel_area` in {250, 64, 32, 16, 8} on the first 200 training images and scores the best on all validation
-images (class-agnostic AP50 / AP).
+split. The scene settings (250 pixels per superpixel) leave a 32 x 32 image 4 superpixels, so it finds nothing there;
+this tries `superpixel_area` in {250, 64, 32, 16, 8} on the first 200 training images and scores the best on all
+validation images (class-agnostic AP50 / AP).
 Usage: python tools/digits_baselines.py DATA [WIDTH]   (a COCO folder with train.json and val.json; U-Net width, 32)"""
 import dataclasses, json, sys
 from pathlib import Path
