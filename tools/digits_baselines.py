@@ -12,12 +12,10 @@ def score(data: Path, split: str, n: int = 0, **kw) -> tuple[float, float]:
     "Class-agnostic (AP50, AP) of `unseg.classical` with settings `kw` on the first `n` images of `split` (0: all)."
     from unseg import classical as cl
     from unseg.core import make_config
-    from unseg.data import CocoFolder
+    from unseg.data import CocoFolder, coco_subset
     from unseg.evaluate import evaluate
     ds = CocoFolder(data / f"{split}.json", class_agnostic=True); n = n or len(ds)
-    gt = json.loads((data / f"{split}.json").read_text()); ids = {ds[i]["image_id"] for i in range(n)}
-    sub = dict(gt, images=[im for im in gt["images"] if im["id"] in ids],
-               annotations=[a for a in gt["annotations"] if a["image_id"] in ids])
+    sub = coco_subset(json.loads((data / f"{split}.json").read_text()), [ds[i]["image_id"] for i in range(n)])
     inst = cl.segment(cl.load(dataclasses.replace(make_config(cl.Config), **kw)), [ds[i]["image"] for i in range(n)])
     recs = [r for i, x in enumerate(inst) for r in x.to_coco(ds[i]["image_id"])]
     m = evaluate(sub, recs, class_agnostic=True) if recs else dict(AP50=0.0, AP=0.0)

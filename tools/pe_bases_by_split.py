@@ -7,13 +7,11 @@ import json, sys
 from pathlib import Path
 
 def ap50(run: Path, data: Path, split: str, n: int = 200) -> float:
-    from unseg.data import CocoFolder
+    from unseg.data import CocoFolder, coco_subset
     from unseg.evaluate import evaluate
     from unseg.pixel_embedding import load, predict
     ds = CocoFolder(data / f"{split}.json", class_agnostic=True); n = min(n, len(ds))
-    gt = json.loads((data / f"{split}.json").read_text()); ids = {ds[i]["image_id"] for i in range(n)}
-    sub = dict(gt, images=[im for im in gt["images"] if im["id"] in ids],
-               annotations=[a for a in gt["annotations"] if a["image_id"] in ids])
+    sub = coco_subset(json.loads((data / f"{split}.json").read_text()), [ds[i]["image_id"] for i in range(n)])
     model, recs = load(run, "cpu"), []
     for i in range(n):
         it = ds[i]; inst, _ = predict(model, it["image"], loops=10); recs += inst.to_coco(it["image_id"])
